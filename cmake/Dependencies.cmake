@@ -1,0 +1,17 @@
+# Every third-party dependency, from Debian packages (deps/packages.txt), found in one place
+# so that the plane libraries only name targets.
+find_package(PkgConfig REQUIRED)
+find_package(Threads REQUIRED)
+find_package(nlohmann_json 3.10 REQUIRED)
+find_package(fmt REQUIRED)
+find_package(CLI11 REQUIRED)
+pkg_check_modules(PCAP REQUIRED IMPORTED_TARGET libpcap)
+pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
+find_package(OpenSSL REQUIRED)
+find_package(OpenCV REQUIRED COMPONENTS core imgproc imgcodecs features2d calib3d video)
+find_package(SQLite3 REQUIRED)
+find_package(PostgreSQL REQUIRED)
+if(NOT SG_FUZZ)
+  find_package(GTest REQUIRED)
+  find_package(benchmark REQUIRED)
+endif()

@@ -1,0 +1,52 @@
+#pragma once
+// The thin CLI's plumbing: each plane registers its subcommands (cmd_<plane>.cpp) and hands back
+// an Action; main() parses, runs the chosen Action, and turns findings into output + exit code.
+#include <functional>
+#include <iosfwd>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "supplyguard/core/finding.hpp"
+#include "supplyguard/core/report.hpp"
+
+namespace sg::cli {
+
+struct Globals {
+  std::string format = "jsonl";
+  std::string fail_on;  // empty: never
+};
+
+// Where a subcommand's findings go: the chosen writer, plus the --fail-on gate.
+class Output {
+ public:
+  Output(const Globals& g, std::ostream& out);
+  ~Output();
+  void emit(const core::Finding& f);
+  core::Format format() const { return format_; }
+  // Flushes buffered output; returns kExitFailOn when --fail-on triggered, else kExitOk.
+  int finish();
+
+ private:
+  core::Format format_;
+  std::unique_ptr<core::FindingWriter> writer_;
+  core::FailGate gate_;
+  bool finished_ = false;
+};
+
+// What a parsed subcommand does. Returns an exit code; throws core::InputError on bad input.
+using Action = std::function<int(Output&)>;
+
+// Each plane's registration: adds its subcommand(s) to `app`, setting `action` when chosen.
+void add_version(CLI::App& app, Action& action);
+void add_attest(CLI::App& app, Action& action);   // snapshot, baseline, verify
+void add_hunt(CLI::App& app, Action& action);
+void add_inspect(CLI::App& app, Action& action);
+void add_fleet(CLI::App& app, Action& action);    // fleet, serve
+
+// A subcommand whose plane is not built yet: says so on stderr and exits 2.
+Action not_built(std::string name, int issue);
+
+}  // namespace sg::cli
