@@ -12,5 +12,6 @@ using Action = std::function<int()>;
 void add_traffic(CLI::App& app, Action& action);  // hunt
 void add_host(CLI::App& app, Action& action);     // attest
 void add_board(CLI::App& app, Action& action);    // inspect
+void add_fleet(CLI::App& app, Action& action);    // fleet (inventory + many hosts' evidence)
 
 }  // namespace sg::gen

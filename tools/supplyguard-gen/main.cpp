@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
   sg::gen::add_traffic(app, action);
   sg::gen::add_host(app, action);
   sg::gen::add_board(app, action);
+  sg::gen::add_fleet(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

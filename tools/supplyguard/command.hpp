@@ -44,7 +44,8 @@ void add_version(CLI::App& app, Action& action);
 void add_attest(CLI::App& app, Action& action);   // snapshot, baseline, verify
 void add_hunt(CLI::App& app, Action& action);
 void add_inspect(CLI::App& app, Action& action);
-void add_fleet(CLI::App& app, Action& action);    // fleet, serve
+void add_fleet(CLI::App& app, Action& action);    // fleet ingest|verdict|report
+void add_serve(CLI::App& app, Action& action);    // serve (dashboard + JSON API)
 
 // A subcommand whose plane is not built yet: says so on stderr and exits 2.
 Action not_built(std::string name, int issue);

@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   cli::add_hunt(app, action);
   cli::add_inspect(app, action);
   cli::add_fleet(app, action);
+  cli::add_serve(app, action);
   cli::add_version(app, action);
 
   try {

@@ -1,0 +1,102 @@
+#pragma once
+// sg_fleet: one store for every plane's findings, one verdict per host, correlation across a
+// model or batch, and the read model (FleetView) that the HTML report and the dashboard render.
+//
+// Data flows one way: findings (JSON lines) + snapshots + inventory -> Store -> FleetView ->
+// report/dashboard. The renderers only ever see a FleetView, never the database.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "supplyguard/core/finding.hpp"
+
+namespace sg::fleet {
+
+// A host as the inventory (CMDB export) or a snapshot describes it.
+struct HostInfo {
+  std::string host;
+  std::string model;
+  std::string batch;
+  std::vector<std::string> addresses;  // every address it owns, the BMC's too
+};
+
+// A finding as stored: the original, plus the host it was attributed to at ingest.
+struct StoredFinding {
+  std::string id;           // core::Finding::id()
+  std::string host;         // resolved host ("" never: unowned addresses become their own host)
+  core::Finding finding;
+};
+
+enum class Verdict { clean, suspect, compromised };
+std::string_view to_string(Verdict v);
+
+struct HostVerdict {
+  std::string host;
+  std::string model;
+  std::string batch;
+  Verdict verdict = Verdict::clean;
+  std::optional<core::Severity> worst;   // most severe finding on the host
+  std::size_t findings = 0;              // how many findings the host has
+  std::vector<std::string> reasons;      // ids of the findings (incl. correlations) behind the verdict
+  std::string why;                       // one human sentence
+};
+
+// Everything the report and the dashboard show, computed from one consistent read of the store.
+struct FleetView {
+  std::vector<HostVerdict> verdicts;     // one per host, worst first
+  std::vector<StoredFinding> findings;   // every stored finding (plane findings and correlations)
+  std::vector<core::Finding> correlations;  // plane `fleet` findings (shared_destination, ...)
+  std::vector<HostInfo> hosts;           // inventory + snapshot-derived host records
+};
+
+struct FindingFilter {
+  std::optional<std::string> host;
+  std::optional<std::string> plane;
+  std::optional<std::string> type;
+  std::optional<std::string> model;
+  std::optional<core::Severity> min_severity;
+  std::size_t limit = 1000;
+};
+// Applies a filter to a view's findings (what the JSON API's /api/findings serves).
+std::vector<StoredFinding> filter_findings(const FleetView& view, const FindingFilter& filter);
+
+// ---- report and dashboard (render from a FleetView only) -----------------------------------
+
+// A self-contained HTML page (no external assets): verdict table, per-host findings,
+// correlations, a chart of findings over time. Every string from a finding is escaped.
+std::string render_report_html(const FleetView& view);
+
+struct ServeOptions {
+  std::string listen = "127.0.0.1:8080";
+  std::string token;                       // required on every request
+  std::function<FleetView()> load;         // called per request (or cached briefly)
+  std::function<void(const std::string&)> log;  // access log sink; may be empty
+};
+// Serves the dashboard (HTML) and the JSON API (/api/hosts, /api/hosts/<host>, /api/findings,
+// /api/correlations) until stop_serving() or a signal. Throws on a bad listen address.
+void serve(const ServeOptions& options);
+void stop_serving();
+
+// ---- store ----------------------------------------------------------------------------------
+
+struct IngestStats {
+  std::size_t files = 0;
+  std::size_t findings_added = 0;
+  std::size_t findings_already_present = 0;
+  std::size_t snapshots = 0;
+  std::size_t spooled = 0;    // written to the local spool because the database was unreachable
+  std::size_t replayed = 0;   // replayed from the spool into the database
+};
+
+class Store {
+ public:
+  // "sqlite:PATH" (default form; a bare path means sqlite too) or "postgresql://..." (libpq).
+  static std::unique_ptr<Store> open(const std::string& url);
+  virtual ~Store() = default;
+  virtual FleetView load_view() = 0;
+};
+
+}  // namespace sg::fleet
