@@ -1,15 +1,60 @@
+// supplyguard-gen traffic: CLI for the hunt scenario generator (logic in lib/hunt/scenario).
+#include <cstdio>
+#include <fstream>
 #include <iostream>
+#include <memory>
 
 #include "gen.hpp"
+#include "supplyguard/hunt/scenario.hpp"
 
 namespace sg::gen {
 
 void add_traffic(CLI::App& app, Action& action) {
-  auto* sub = app.add_subcommand("traffic", "Generate a hunt scenario (not built yet, issue 3)");
-  sub->callback([&action] {
-    action = [] {
-      std::cerr << "supplyguard-gen traffic: not built yet (issue 3)\n";
-      return 2;
+  struct Opts {
+    hunt::ScenarioConfig cfg;
+    std::string out, truth, format = "pcap", linktype = "en10mb";
+    bool no_plants = false;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* sub = app.add_subcommand("traffic", "Generate a hunt capture (pcap/pcapng) with planted implant traffic");
+  sub->add_option("--seed", o->cfg.seed, "Random seed (same seed, same bytes)");
+  sub->add_option("--hosts", o->cfg.hosts, "Internal hosts (10.1.0.10 ...)")->check(CLI::Range(1, 40000));
+  sub->add_option("--hours", o->cfg.hours, "Capture span in hours (fractions allowed)")->check(CLI::Range(0.001, 336.0));
+  sub->add_option("-o,--output", o->out, "Capture file to write")->required();
+  sub->add_option("--truth", o->truth, "Write the planted behaviours (ground truth) as JSON here");
+  sub->add_option("--format", o->format, "pcap or pcapng")->check(CLI::IsMember({"pcap", "pcapng"}));
+  sub->add_option("--linktype", o->linktype, "en10mb, sll, sll2 or raw")
+      ->check(CLI::IsMember({"en10mb", "ethernet", "sll", "sll2", "raw"}));
+  sub->add_option("--vlan", o->cfg.vlan, "Tag every frame with this 802.1Q VLAN id (en10mb only)")
+      ->check(CLI::Range(1, 4094));
+  sub->add_flag("--qinq", o->cfg.qinq, "With --vlan: add an outer 802.1ad tag (QinQ)");
+  sub->add_flag("--no-plants", o->no_plants, "Only ordinary traffic (for false-positive checks)");
+  sub->add_flag("--dense", o->cfg.dense, "Add continuous small-packet storage traffic (benchmarks)");
+  sub->footer("Example:\n  supplyguard-gen traffic --seed 7 --hosts 20 --hours 2 -o cap.pcap --truth truth.json");
+  sub->callback([&action, o] {
+    action = [o] {
+      o->cfg.format = o->format == "pcapng" ? hunt::CaptureFormat::pcapng : hunt::CaptureFormat::pcap;
+      o->cfg.linktype = hunt::parse_linktype(o->linktype);
+      o->cfg.plants = !o->no_plants;
+      if (o->cfg.qinq && !o->cfg.vlan) throw std::runtime_error("--qinq needs --vlan");
+      std::FILE* f = std::fopen(o->out.c_str(), "wb");
+      if (!f) throw std::runtime_error("cannot write " + o->out);
+      hunt::ScenarioTruth truth;
+      try {
+        truth = hunt::write_scenario(o->cfg, f);
+      } catch (...) {
+        std::fclose(f);
+        throw;
+      }
+      if (std::fclose(f) != 0) throw std::runtime_error("cannot write " + o->out);
+      if (!o->truth.empty()) {
+        std::ofstream t(o->truth);
+        t << hunt::truth_to_json(o->cfg, truth).dump(2) << "\n";
+        if (!t) throw std::runtime_error("cannot write " + o->truth);
+      }
+      std::cerr << "supplyguard-gen traffic: " << o->out << ": " << truth.packets << " packets, " << truth.bytes
+                << " bytes, " << truth.plants.size() << " planted behaviours\n";
+      return 0;
     };
   });
 }

@@ -1,0 +1,79 @@
+#pragma once
+// Flow table: turns packets into connection records, the way Zeek's conn.log does.
+//
+// Bounded memory: at most `max_flows` live flows (a slab plus an open-addressing index, both
+// sized up front). Flows end on TCP RST / FIN both ways (after a short linger), or when idle
+// longer than their protocol's timeout. At the cap, idle flows are swept first; if the table is
+// still full, the oldest eighth (by last packet) is ended early and emitted as records, so the
+// run goes on with its memory unchanged; the count is reported as `forced_evictions`.
+// After construction the per-packet path does not allocate.
+#include <cstdint>
+#include <vector>
+
+#include "supplyguard/hunt/decode.hpp"
+#include "supplyguard/hunt/records.hpp"
+
+namespace sg::hunt {
+
+struct FlowConfig {
+  std::size_t max_flows = 1 << 19;
+  Micros tcp_idle = 300'000'000;   // Zeek's tcp_inactivity_timeout is 5 min
+  Micros udp_idle = 60'000'000;    // and 1 min for UDP and ICMP
+  Micros other_idle = 60'000'000;
+  Micros closed_linger = 5'000'000;
+  Micros sweep_every = 10'000'000;
+};
+
+struct FlowStats {
+  std::uint64_t flows = 0;             // records emitted
+  std::uint64_t forced_evictions = 0;  // flows ended early because the table was full
+  std::uint64_t max_live = 0;
+};
+
+class FlowTable {
+ public:
+  FlowTable(FlowConfig cfg, RecordSink& sink);
+  void add(const Packet& p, Micros ts);
+  // Ends every live flow (end of input) and emits its record.
+  void flush();
+  std::size_t live() const { return live_.size(); }
+  const FlowStats& stats() const { return stats_; }
+
+ private:
+  struct Flow {
+    IpAddr a, b;                  // canonical order: (a, pa) < (b, pb)
+    std::uint16_t pa = 0, pb = 0;
+    std::uint8_t proto = 0;
+    bool orig_is_a = true;
+    std::uint8_t fin_mask = 0;    // bit 0: orig sent FIN, bit 1: resp sent FIN
+    bool closed = false;
+    bool in_use = false;
+    Micros first = 0, last = 0;
+    std::uint64_t bytes[2] = {0, 0};  // [orig, resp]
+    std::uint32_t pkts[2] = {0, 0};
+  };
+  static constexpr std::uint32_t kEmpty = 0xffffffffu;
+
+  std::uint32_t find_or_insert(const IpAddr& a, const IpAddr& b, std::uint16_t pa, std::uint16_t pb,
+                               std::uint8_t proto, std::uint64_t h, bool& created);
+  std::uint32_t allocate();
+  void sweep(Micros now, bool force);
+  void emit(const Flow& f);
+  void rebuild_index();
+  Micros idle_limit(const Flow& f) const;
+
+  FlowConfig cfg_;
+  RecordSink& sink_;
+  std::vector<Flow> slab_;
+  std::vector<std::uint32_t> free_;
+  std::vector<std::uint32_t> live_;     // ids of flows in use
+  std::vector<std::uint32_t> index_;    // open addressing, linear probing, ids or kEmpty
+  std::vector<std::uint64_t> hashes_;   // per slab id, for index rebuilds
+  std::vector<std::pair<Micros, std::uint32_t>> scratch_;
+  std::uint64_t mask_ = 0;
+  Micros next_sweep_ = 0;
+  bool swept_once_ = false;
+  FlowStats stats_;
+};
+
+}  // namespace sg::hunt

@@ -1,0 +1,55 @@
+#pragma once
+// Deterministic traffic scenarios with ground truth, for tests, demos and benchmarks: internal
+// hosts doing web/TLS, DNS, NTP, updates, SSH and backups, plus (unless disabled) planted
+// implant behaviour: a jittered beacon with missed callbacks, a beacon rotating over IPs behind
+// one name, a BMC on the management net calling out, DNS tunnelling, an exfil burst and a
+// long-lived outbound connection. Same seed and options -> byte-identical capture.
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "supplyguard/core/time.hpp"
+
+namespace sg::hunt {
+
+enum class CaptureFormat { pcap, pcapng };
+
+struct ScenarioConfig {
+  std::uint64_t seed = 1;
+  int hosts = 20;
+  double hours = 2.0;
+  CaptureFormat format = CaptureFormat::pcap;
+  int linktype = 1;            // DLT: 1 Ethernet, 113 SLL, 276 SLL2, 12 raw IP
+  std::uint16_t vlan = 0;      // Ethernet only: 802.1Q tag when non-zero
+  bool qinq = false;           // with vlan: add an outer 802.1ad tag (id vlan+100)
+  bool plants = true;
+  bool dense = false;          // add continuous small-packet bulk traffic (benchmarks)
+  core::Micros start = 1793606400'000'000;  // 2026-11-02T08:00:00Z
+};
+
+struct Plant {
+  std::string type;            // finding type expected: beacon, mgmt_egress, dns_tunnel, exfil, long_connection
+  std::string src, dst, dst_name;
+  std::uint16_t dst_port = 0;
+  std::string proto;
+  std::string note;
+};
+
+struct ScenarioTruth {
+  std::vector<Plant> plants;
+  std::uint64_t packets = 0, bytes = 0;
+  std::string mgmt_net = "10.99.0.0/16";
+};
+
+// Writes the capture to `out` (binary, caller closes). Throws std::runtime_error on write errors
+// or an impossible option combination (e.g. VLAN tags on a non-Ethernet link type).
+ScenarioTruth write_scenario(const ScenarioConfig& cfg, std::FILE* out);
+nlohmann::json truth_to_json(const ScenarioConfig& cfg, const ScenarioTruth& truth);
+
+// Link-type names used on the command line: en10mb, sll, sll2, raw.
+int parse_linktype(const std::string& name);  // -1 when unknown
+
+}  // namespace sg::hunt

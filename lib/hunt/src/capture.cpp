@@ -1,0 +1,205 @@
+#include "supplyguard/hunt/capture.hpp"
+
+#include <pcap/pcap.h>
+
+#include <chrono>
+#include <cstring>
+#include <memory>
+
+#include "supplyguard/core/error.hpp"
+#include "supplyguard/hunt/dns.hpp"
+
+namespace sg::hunt {
+
+using core::InputError;
+
+void PacketProcessor::packet(int dlt, const std::uint8_t* data, std::size_t caplen, Micros ts) {
+  ++stats_.packets;
+  stats_.wire_bytes += caplen;
+  Packet p;
+  switch (decode_packet(dlt, data, caplen, p)) {
+    case DecodeResult::ok: break;
+    case DecodeResult::not_ip: ++stats_.not_ip; return;
+    default: ++stats_.undecodable; return;
+  }
+  if (p.proto == 17 && (p.sport == 53 || p.dport == 53 || p.sport == 5353 || p.dport == 5353) && p.payload)
+    dns(p, ts);
+  flows_.add(p, ts);
+}
+
+void PacketProcessor::dns(const Packet& p, Micros ts) {
+  DnsMessage m;
+  m.record = std::move(dns_scratch_);
+  if (parse_dns(p.payload, p.payload_caplen, m)) {
+    m.record.ts = ts;
+    // A query counts as a lookup; a response only contributes what the name resolved to.
+    m.record.client = m.response ? p.dst : p.src;
+    m.record.response_only = m.response;
+    if (!m.response || !m.record.answers.empty()) sink_.on_dns(m.record);
+  }
+  dns_scratch_ = std::move(m.record);
+}
+
+namespace {
+
+struct PcapCloser {
+  void operator()(pcap_t* p) const { if (p) pcap_close(p); }
+};
+using PcapPtr = std::unique_ptr<pcap_t, PcapCloser>;
+
+std::string supported_list() {
+  return "supported: EN10MB (1), RAW (12/14/101), LINUX_SLL (113), IPV4 (228), IPV6 (229), LINUX_SLL2 (276)";
+}
+
+std::string dlt_label(int dlt) {
+  const char* n = pcap_datalink_val_to_name(dlt);
+  return std::to_string(dlt) + (n ? std::string(" (") + n + ")" : std::string());
+}
+
+Micros to_micros(const timeval& tv) { return Micros(tv.tv_sec) * 1'000'000 + tv.tv_usec; }
+
+class ProgressTicker {
+ public:
+  ProgressTicker(const ProgressFn& fn, std::string source, std::uint64_t total) : fn_(fn) {
+    state_.source = std::move(source);
+    state_.total_bytes = total;
+  }
+  // Cheap check per packet; the clock is read every 64k packets.
+  void tick(std::uint64_t bytes, std::uint64_t packets) {
+    if (!fn_ || (packets & 0xffff) != 0) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_ < std::chrono::milliseconds(500)) return;
+    last_ = now;
+    state_.bytes = bytes;
+    state_.packets = packets;
+    fn_(state_);
+  }
+  void done(std::uint64_t bytes, std::uint64_t packets) {
+    if (!fn_) return;
+    state_.bytes = bytes;
+    state_.packets = packets;
+    fn_(state_);
+  }
+
+ private:
+  const ProgressFn& fn_;
+  ReadProgress state_;
+  std::chrono::steady_clock::time_point last_{};
+};
+
+void read_loop(pcap_t* p, std::FILE* f, bool pcapng, const std::string& name, std::uint64_t total,
+               PacketProcessor& proc, const ProgressFn& progress) {
+  const int dlt = pcap_datalink(p);
+  if (!link_type_supported(dlt))
+    throw InputError::at_offset(name, pcapng ? 0 : 20, "unsupported link type " + dlt_label(dlt) + "; " +
+                                                         supported_list());
+  // Byte offsets: classic pcap records are a 16-byte header plus caplen, so we count; pcapng
+  // blocks carry options, so we ask the stream where the last good block ended.
+  std::uint64_t offset = pcapng ? std::uint64_t(std::ftell(f)) : 24;
+  std::uint64_t packets = 0;
+  ProgressTicker ticker(progress, name, total);
+  pcap_pkthdr* hdr = nullptr;
+  const u_char* data = nullptr;
+  for (;;) {
+    const int rc = pcap_next_ex(p, &hdr, &data);
+    if (rc == 1) {
+      proc.packet(dlt, data, hdr->caplen, to_micros(hdr->ts));
+      ++packets;
+      if (pcapng) {
+        const long pos = std::ftell(f);
+        if (pos >= 0) offset = std::uint64_t(pos);
+      } else {
+        offset += 16 + hdr->caplen;
+      }
+      ticker.tick(offset, packets);
+      continue;
+    }
+    if (rc == PCAP_ERROR_BREAK) break;  // end of file
+    std::string why = pcap_geterr(p);
+    if (why.empty()) why = "unreadable record";
+    throw InputError::at_offset(name, offset, "packet #" + std::to_string(packets + 1) + ": " + why);
+  }
+  ticker.done(offset, packets);
+}
+
+}  // namespace
+
+void read_capture_stream(std::FILE* f, const std::string& name, PacketProcessor& proc, const ProgressFn& progress) {
+  if (!f) throw InputError::in(name, "cannot open");
+  // Sniff the magic so a non-capture file gets a clear message before libpcap's terse one.
+  std::uint8_t magic[4] = {0, 0, 0, 0};
+  const std::size_t got = std::fread(magic, 1, 4, f);
+  std::uint64_t total = 0;
+  if (std::fseek(f, 0, SEEK_END) == 0) {
+    const long end = std::ftell(f);
+    if (end > 0) total = std::uint64_t(end);
+  }
+  std::rewind(f);
+  const std::uint32_t m = std::uint32_t(magic[0]) << 24 | magic[1] << 16 | magic[2] << 8 | magic[3];
+  const bool pcapng = m == 0x0A0D0D0A;
+  const bool pcap = m == 0xA1B2C3D4 || m == 0xD4C3B2A1 || m == 0xA1B23C4D || m == 0x4D3CB2A1;
+  if (got < 4 || (!pcap && !pcapng)) {
+    std::fclose(f);
+    throw InputError::at_offset(name, 0, got < 4 ? "file too short to be a capture (" + std::to_string(got) + " bytes)"
+                                                 : "not a pcap or pcapng file (unknown magic number)");
+  }
+  char err[PCAP_ERRBUF_SIZE] = {0};
+  // pcap_fopen_offline takes the FILE: it is closed by pcap_close from here on.
+  PcapPtr p(pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_MICRO, err));
+  if (!p) {
+    std::fclose(f);
+    throw InputError::at_offset(name, 0, std::string("cannot read capture header: ") + err);
+  }
+  read_loop(p.get(), f, pcapng, name, total, proc, progress);
+}
+
+void read_capture_file(const std::string& path, PacketProcessor& proc, const ProgressFn& progress) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) throw InputError::in(path, std::string("cannot open: ") + std::strerror(errno));
+  // A big stdio buffer: libpcap reads record by record through it.
+  std::setvbuf(f, nullptr, _IOFBF, 1 << 20);
+  read_capture_stream(f, path, proc, progress);
+}
+
+void capture_live(const std::string& iface, const std::string& bpf, PacketProcessor& proc,
+                  const std::atomic<bool>& stop, const ProgressFn& progress) {
+  char err[PCAP_ERRBUF_SIZE] = {0};
+  PcapPtr p(pcap_create(iface.c_str(), err));
+  if (!p) throw InputError::in(iface, std::string("cannot open interface: ") + err);
+  pcap_set_snaplen(p.get(), 2048);  // headers plus DNS: all the detectors read
+  pcap_set_timeout(p.get(), 500);
+  pcap_set_immediate_mode(p.get(), 0);
+  pcap_set_buffer_size(p.get(), 64 << 20);
+  pcap_set_tstamp_precision(p.get(), PCAP_TSTAMP_PRECISION_MICRO);
+  const int rc = pcap_activate(p.get());
+  if (rc < 0) throw InputError::in(iface, std::string("cannot capture: ") + pcap_geterr(p.get()));
+  if (!bpf.empty()) {
+    bpf_program prog{};
+    if (pcap_compile(p.get(), &prog, bpf.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0)
+      throw InputError::in("--filter", "bad BPF filter \"" + bpf + "\": " + pcap_geterr(p.get()));
+    const int set = pcap_setfilter(p.get(), &prog);
+    pcap_freecode(&prog);
+    if (set != 0) throw InputError::in(iface, std::string("cannot set filter: ") + pcap_geterr(p.get()));
+  }
+  const int dlt = pcap_datalink(p.get());
+  if (!link_type_supported(dlt))
+    throw InputError::in(iface, "unsupported link type " + dlt_label(dlt) + "; " + supported_list());
+  ProgressTicker ticker(progress, iface, 0);
+  std::uint64_t packets = 0, bytes = 0;
+  pcap_pkthdr* hdr = nullptr;
+  const u_char* data = nullptr;
+  while (!stop.load(std::memory_order_relaxed)) {
+    const int r = pcap_next_ex(p.get(), &hdr, &data);
+    if (r == 0) continue;  // timeout: re-check stop
+    if (r < 0) {
+      if (r == PCAP_ERROR_BREAK) break;
+      throw InputError::in(iface, std::string("capture failed: ") + pcap_geterr(p.get()));
+    }
+    proc.packet(dlt, data, hdr->caplen, to_micros(hdr->ts));
+    bytes += hdr->caplen;
+    ticker.tick(bytes, ++packets);
+  }
+  ticker.done(bytes, packets);
+}
+
+}  // namespace sg::hunt

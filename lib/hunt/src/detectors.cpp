@@ -1,0 +1,346 @@
+#include "detectors.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+
+namespace sg::hunt {
+
+using core::Finding;
+using core::Severity;
+
+std::string human_bytes(double b) {
+  char buf[32];
+  const char* unit[] = {"B", "KB", "MB", "GB", "TB"};
+  int u = 0;
+  while (b >= 1000 && u < 4) { b /= 1000; ++u; }
+  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", b, unit[u]);
+  return buf;
+}
+
+std::string human_seconds(double s) {
+  char buf[32];
+  if (s < 120) std::snprintf(buf, sizeof buf, "%.0f s", s);
+  else if (s < 7200) std::snprintf(buf, sizeof buf, "%.1f min", s / 60);
+  else std::snprintf(buf, sizeof buf, "%.1f h", s / 3600);
+  return buf;
+}
+
+static double round3(double x) { return std::round(x * 1000.0) / 1000.0; }
+
+Finding make_flow_finding(const Context& ctx, std::string type, const IpAddr& src, const IpAddr& dst,
+                          std::uint16_t dport, std::uint8_t proto, std::uint64_t count, Micros first, Micros last) {
+  Finding f;
+  f.plane = core::Plane::hunt;
+  f.type = std::move(type);
+  f.host = src.str();
+  const std::string d = dst.is_v4() ? dst.str() : "[" + dst.str() + "]";
+  f.subject = src.str() + " -> " + d + ":" + std::to_string(dport) + "/" + std::string(proto_name(proto));
+  f.fields["src"] = src.str();
+  f.fields["dst"] = dst.str();
+  const std::string name = ctx.name_of(dst);
+  if (!name.empty()) f.fields["dst_name"] = name;
+  f.fields["dst_port"] = dport;
+  f.fields["proto"] = std::string(proto_name(proto));
+  f.fields["count"] = count;
+  f.first_seen = first;
+  f.last_seen = last;
+  return f;
+}
+
+// ---- beacon -------------------------------------------------------------------------------
+
+void detect_beacons(const Context& ctx, std::vector<Finding>& out) {
+  // Group by destination *name* when one was resolved, so a beacon rotating across IPs behind
+  // one name is one series; otherwise by address.
+  struct Group {
+    IpAddr src, dst;
+    std::string name;
+    std::uint16_t dport = 0;
+    std::uint8_t proto = 0;
+    bool from_mgmt = false;
+    std::uint64_t conns = 0, dropped = 0;
+    Micros first = 0, last = 0;
+    std::vector<IpAddr> dsts;
+    std::vector<Callback> calls;
+  };
+  std::map<std::string, Group> groups;
+  for (const auto& [k, p] : ctx.state.pairs) {
+    if (ctx.allowed(k.dst, k.dport)) continue;
+    if (p.calls.size() + p.calls_dropped < 3 && p.conns < ctx.cfg.beacon.min_callbacks) {
+      // Cheap skip: too few connections to ever be a series (names may still merge, so only
+      // skip when there is no name to merge on).
+      if (ctx.name_of(k.dst).empty()) continue;
+    }
+    const std::string name = ctx.name_of(k.dst);
+    const std::string key = k.src.str() + "|" + (name.empty() ? k.dst.str() : name) + "|" +
+                            std::to_string(k.dport) + "|" + std::to_string(k.proto);
+    Group& g = groups[key];
+    if (g.conns == 0) {
+      g.src = k.src;
+      g.dst = k.dst;
+      g.name = name;
+      g.dport = k.dport;
+      g.proto = k.proto;
+      g.first = p.first;
+      g.last = p.last;
+    }
+    g.from_mgmt = g.from_mgmt || p.from_mgmt;
+    g.conns += p.conns;
+    g.dropped += p.calls_dropped;
+    g.first = std::min(g.first, p.first);
+    g.last = std::max(g.last, p.last);
+    if (std::find(g.dsts.begin(), g.dsts.end(), k.dst) == g.dsts.end()) g.dsts.push_back(k.dst);
+    g.calls.insert(g.calls.end(), p.calls.begin(), p.calls.end());
+  }
+  for (auto& [key, g] : groups) {
+    if (g.calls.size() < ctx.cfg.beacon.min_callbacks) continue;
+    const BeaconScore s = score_beacon(g.calls, ctx.cfg.beacon);
+    if (s.score <= 0.0) continue;
+    Finding f = make_flow_finding(ctx, "beacon", g.src, g.dst, g.dport, g.proto, s.callbacks, g.first, g.last);
+    if (!g.name.empty()) f.fields["dst_name"] = g.name;
+    f.score = s.score;
+    f.severity = s.score >= 0.8 ? Severity::high : s.score >= 0.65 ? Severity::medium : Severity::low;
+    // NTP clients poll on a fixed schedule by design: report, but never above low.
+    const bool ntp = g.proto == 17 && g.dport == 123;
+    if (ntp) f.severity = Severity::low;
+    const RitaScore rita = score_rita_baseline(g.calls, ctx.cfg.beacon);
+    char jit[16];
+    std::snprintf(jit, sizeof jit, "%.0f", s.jitter * 100);
+    f.summary = g.src.str() + (g.from_mgmt ? " (management net)" : "") + " calls " +
+                (g.name.empty() ? g.dst.str() : g.name) + ":" + std::to_string(g.dport) + "/" +
+                std::string(proto_name(g.proto)) + " every ~" + human_seconds(s.period_s) + " (jitter " + jit +
+                " %), " + std::to_string(s.callbacks) + " callbacks over " +
+                human_seconds(double(g.last - g.first) / 1e6) + (ntp ? " (NTP schedule)" : "");
+    auto& e = f.evidence;
+    e["callbacks"] = s.callbacks;
+    e["connections"] = g.conns;
+    e["period_s"] = round3(s.period_s);
+    e["median_interval_s"] = round3(s.median_interval_s);
+    e["jitter"] = round3(s.jitter);
+    e["explained_intervals"] = round3(s.explained);
+    e["missed_callbacks"] = round3(s.missed);
+    e["timing_score"] = round3(s.timing);
+    e["size_score"] = round3(s.size);
+    e["median_bytes"] = s.median_bytes;
+    e["bytes_mad"] = s.size_mad;
+    e["distinct_dst_ips"] = g.dsts.size();
+    e["rita_baseline_score"] = round3(rita.score);
+    if (g.dropped) e["callbacks_not_scored"] = g.dropped;
+    out.push_back(std::move(f));
+  }
+}
+
+// ---- mgmt_egress --------------------------------------------------------------------------
+
+void detect_mgmt_egress(const Context& ctx, std::vector<Finding>& out) {
+  for (const auto& [k, p] : ctx.state.pairs) {
+    if (!p.from_mgmt || ctx.allowed(k.dst, k.dport)) continue;
+    Finding f = make_flow_finding(ctx, "mgmt_egress", k.src, k.dst, k.dport, k.proto, p.conns, p.first, p.last);
+    const bool repeats = p.conns >= 3;
+    f.severity = repeats ? Severity::critical : Severity::high;
+    f.score = repeats ? std::min(1.0, 0.9 + 0.01 * double(p.conns)) : 0.85;
+    const std::string name = ctx.name_of(k.dst);
+    f.summary = "management address " + k.src.str() + " sent traffic to " + k.dst.str() +
+                (name.empty() ? "" : " (" + name + ")") + ":" + std::to_string(k.dport) + "/" +
+                std::string(proto_name(k.proto)) + ", outside the management and allowed networks: " +
+                std::to_string(p.conns) + (p.conns == 1 ? " connection, " : " connections, ") +
+                human_bytes(double(p.out_bytes)) + " out";
+    f.evidence["connections"] = p.conns;
+    f.evidence["out_bytes"] = p.out_bytes;
+    f.evidence["in_bytes"] = p.in_bytes;
+    f.evidence["repeats"] = repeats;
+    out.push_back(std::move(f));
+  }
+}
+
+// ---- exfil --------------------------------------------------------------------------------
+
+void detect_exfil(const Context& ctx, std::vector<Finding>& out) {
+  struct Dest {
+    IpAddr dst;
+    std::uint16_t dport = 0;  // port carrying the most bytes
+    std::uint8_t proto = 0;
+    std::uint64_t top_port_bytes = 0, out_bytes = 0, in_bytes = 0, conns = 0;
+    Micros first = 0, last = 0;
+  };
+  std::unordered_map<IpAddr, std::unordered_map<IpAddr, Dest, IpHash>, IpHash> by_src;
+  for (const auto& [k, p] : ctx.state.pairs) {
+    if (!p.outbound || ctx.allowed(k.dst, k.dport)) continue;
+    Dest& d = by_src[k.src][k.dst];
+    if (d.conns == 0) { d.dst = k.dst; d.first = p.first; d.last = p.last; }
+    d.first = std::min(d.first, p.first);
+    d.last = std::max(d.last, p.last);
+    d.out_bytes += p.out_bytes;
+    d.in_bytes += p.in_bytes;
+    d.conns += p.conns;
+    if (p.out_bytes >= d.top_port_bytes) { d.top_port_bytes = p.out_bytes; d.dport = k.dport; d.proto = k.proto; }
+  }
+  for (const auto& [src, dests] : by_src) {
+    std::vector<double> volumes;
+    for (const auto& [ip, d] : dests) volumes.push_back(double(d.out_bytes));
+    std::sort(volumes.begin(), volumes.end());
+    for (const auto& [ip, d] : dests) {
+      if (d.out_bytes < ctx.cfg.exfil_min_bytes) continue;
+      // The host's norm: median outbound volume to its *other* destinations (floor 1 MB, so a
+      // host with few destinations is not judged against near-zero).
+      std::vector<double> others = volumes;
+      others.erase(std::find(others.begin(), others.end(), double(d.out_bytes)));
+      const double median = others.empty() ? 0.0 : others[others.size() / 2];
+      const double norm = std::max(1e6, median);
+      const double ratio = double(d.out_bytes) / norm;
+      const double asym = double(d.out_bytes) / std::max(1.0, double(d.in_bytes));
+      if (ratio < ctx.cfg.exfil_norm_factor || asym < ctx.cfg.exfil_min_asymmetry) continue;
+      Finding f = make_flow_finding(ctx, "exfil", src, d.dst, d.dport, d.proto, d.conns, d.first, d.last);
+      f.score = std::clamp(0.6 + 0.15 * std::log10(double(d.out_bytes) / double(ctx.cfg.exfil_min_bytes)) +
+                               0.1 * std::log10(ratio / ctx.cfg.exfil_norm_factor),
+                           0.0, 1.0);
+      f.severity = f.score >= 0.8 ? Severity::high : Severity::medium;
+      const double secs = std::max(1.0, double(d.last - d.first) / 1e6);
+      char asym_s[32];
+      std::snprintf(asym_s, sizeof asym_s, "%.0f", std::min(asym, 1e9));
+      f.summary = src.str() + " sent " + human_bytes(double(d.out_bytes)) + " to " + d.dst.str() + " in " +
+                  human_seconds(secs) + " (" + asym_s + "x more out than in; host's usual per destination " +
+                  human_bytes(median) + ")";
+      f.evidence["out_bytes"] = d.out_bytes;
+      f.evidence["in_bytes"] = d.in_bytes;
+      f.evidence["out_in_ratio"] = round3(std::min(asym, 1e9));
+      f.evidence["host_median_out_bytes"] = median;
+      f.evidence["times_host_norm"] = round3(ratio);
+      f.evidence["out_rate_bps"] = round3(double(d.out_bytes) * 8 / secs);
+      out.push_back(std::move(f));
+    }
+  }
+}
+
+// ---- long_connection ----------------------------------------------------------------------
+
+void detect_long_connections(const Context& ctx, std::vector<Finding>& out) {
+  for (const auto& c : ctx.state.long_conns) {
+    const bool outbound = ctx.cfg.internal.contains(c.orig) && !ctx.cfg.internal.contains(c.resp);
+    const bool mgmt = ctx.cfg.mgmt.contains(c.orig) && !ctx.cfg.mgmt.contains(c.resp);
+    if ((!outbound && !mgmt) || ctx.allowed(c.resp, c.resp_port)) continue;
+    Finding f = make_flow_finding(ctx, "long_connection", c.orig, c.resp, c.resp_port, c.proto, 1, c.ts,
+                                  c.ts + c.duration);
+    const double hours = double(c.duration) / 3.6e9;
+    f.score = std::min(0.95, 0.6 + 0.03 * hours);
+    f.severity = hours >= 12 ? Severity::high : Severity::medium;
+    f.summary = c.orig.str() + " kept a connection to " + c.resp.str() + ":" + std::to_string(c.resp_port) + "/" +
+                std::string(proto_name(c.proto)) + " open for " + human_seconds(double(c.duration) / 1e6) + " (" +
+                human_bytes(double(c.orig_bytes)) + " out, " + human_bytes(double(c.resp_bytes)) + " in)";
+    f.evidence["duration_s"] = round3(double(c.duration) / 1e6);
+    f.evidence["out_bytes"] = c.orig_bytes;
+    f.evidence["in_bytes"] = c.resp_bytes;
+    f.evidence["packets"] = std::uint64_t(c.orig_pkts) + c.resp_pkts;
+    out.push_back(std::move(f));
+  }
+}
+
+// ---- dns_tunnel ---------------------------------------------------------------------------
+
+void DomainStats::observe(const DnsRecord& d, const std::string& reg) {
+  ++queries;
+  first = std::min(first, d.ts);
+  last = std::max(last, d.ts);
+  if (d.qtype == 16 || d.qtype == 10) ++txt_null;
+  if (clients.size() < 8) clients.insert(d.client.str());
+  if (d.query.size() <= reg.size() + 1) return;
+  const std::string_view sub(d.query.data(), d.query.size() - reg.size() - 1);
+  ++with_sub;
+  std::size_t longest = 0, run = 0;
+  int counts[256] = {0};
+  for (char c : sub) {
+    run = c == '.' ? 0 : run + 1;
+    longest = std::max(longest, run);
+    ++counts[static_cast<unsigned char>(c)];
+  }
+  if (longest >= 24 || sub.size() >= 40) ++long_names;
+  double h = 0.0;
+  for (int n : counts)
+    if (n) {
+      const double p = double(n) / double(sub.size());
+      h -= p * std::log2(p);
+    }
+  entropy_sum += h;
+  if (unique.size() < 4096) unique.insert(std::hash<std::string_view>{}(sub));
+}
+
+void detect_dns_tunnels(const Context& ctx, std::vector<Finding>& out) {
+  for (const auto& [domain, s] : ctx.state.domains) {
+    if (s.unique.size() < ctx.cfg.dns_tunnel_min_unique || s.queries == 0) continue;
+    const double uniq = std::min(1.0, double(s.unique.size()) / 100.0);
+    const double long_share = double(s.long_names) / double(s.queries);
+    const double entropy = s.with_sub ? s.entropy_sum / double(s.with_sub) : 0.0;
+    const double txt_share = double(s.txt_null) / double(s.queries);
+    // Many unique names alone is a CDN; tunnels also need long or random labels.
+    if (long_share < 0.3 && entropy < 3.5) continue;
+    const double score = 0.35 * uniq + 0.3 * long_share + 0.15 * std::min(1.0, entropy / 4.0) + 0.2 * txt_share;
+    if (score < 0.4) continue;
+    Finding f;
+    f.plane = core::Plane::hunt;
+    f.type = "dns_tunnel";
+    f.score = score;
+    f.severity = score >= 0.75 ? Severity::high : score >= 0.55 ? Severity::medium : Severity::low;
+    f.host = s.client.str();
+    f.subject = s.client.str() + " -> *." + domain + " (dns)";
+    f.fields["src"] = s.client.str();
+    f.fields["dst"] = domain;
+    f.fields["dst_name"] = domain;
+    f.fields["dst_port"] = 53;
+    f.fields["proto"] = "udp";
+    f.fields["count"] = s.queries;
+    f.first_seen = s.first;
+    f.last_seen = s.last;
+    char buf[200];
+    std::snprintf(buf, sizeof buf, "%zu unique names under %s in %llu queries (%.0f %% long, %.0f %% TXT/NULL, %.1f bits/char)",
+                  s.unique.size(), domain.c_str(), static_cast<unsigned long long>(s.queries), long_share * 100,
+                  txt_share * 100, entropy);
+    f.summary = buf;
+    f.evidence["queries"] = s.queries;
+    f.evidence["unique_subdomains"] = s.unique.size();
+    f.evidence["long_name_share"] = round3(long_share);
+    f.evidence["txt_null_share"] = round3(txt_share);
+    f.evidence["mean_entropy_bits"] = round3(entropy);
+    f.evidence["clients"] = s.clients.size();
+    out.push_back(std::move(f));
+  }
+}
+
+// ---- new_destination ----------------------------------------------------------------------
+
+void detect_new_destinations(const Context& ctx, std::vector<Finding>& out) {
+  struct Dest {
+    IpAddr dst, first_src;
+    std::uint16_t dport = 0;
+    std::uint8_t proto = 0;
+    std::uint64_t conns = 0;
+    Micros first = 0, last = 0;
+    std::vector<IpAddr> sources;
+  };
+  std::map<IpAddr, Dest> dests;  // ordered: stable output
+  for (const auto& [k, p] : ctx.state.pairs) {
+    if (!p.outbound || ctx.allowed(k.dst, k.dport)) continue;
+    Dest& d = dests[k.dst];
+    if (d.conns == 0 || p.first < d.first) { d.first_src = k.src; d.dport = k.dport; d.proto = k.proto; }
+    if (d.conns == 0) { d.dst = k.dst; d.first = p.first; d.last = p.last; }
+    d.first = std::min(d.first, p.first);
+    d.last = std::max(d.last, p.last);
+    d.conns += p.conns;
+    if (std::find(d.sources.begin(), d.sources.end(), k.src) == d.sources.end()) d.sources.push_back(k.src);
+  }
+  for (const auto& [ip, d] : dests) {
+    Finding f = make_flow_finding(ctx, "new_destination", d.first_src, d.dst, d.dport, d.proto, d.conns, d.first,
+                                  d.last);
+    f.score = 0.5;
+    f.severity = Severity::low;
+    const std::string name = ctx.name_of(d.dst);
+    f.summary = d.dst.str() + (name.empty() ? "" : " (" + name + ")") + " is not in the allow list: " +
+                std::to_string(d.conns) + " connections from " + std::to_string(d.sources.size()) +
+                (d.sources.size() == 1 ? " host" : " hosts");
+    f.evidence["connections"] = d.conns;
+    f.evidence["sources"] = d.sources.size();
+    out.push_back(std::move(f));
+  }
+}
+
+}  // namespace sg::hunt

@@ -1,0 +1,211 @@
+#include "supplyguard/hunt/flow.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace sg::hunt {
+namespace {
+
+inline std::uint64_t mix(std::uint64_t h) {
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ULL;
+  return h ^ (h >> 33);
+}
+
+inline std::uint64_t flow_hash(const IpAddr& a, const IpAddr& b, std::uint16_t pa, std::uint16_t pb,
+                               std::uint8_t proto) {
+  std::uint64_t h = mix(a.hi() ^ (b.hi() * 31) ^ (std::uint64_t(proto) << 56));
+  h = mix(h ^ a.lo() ^ (b.lo() * 0x9E3779B97F4A7C15ULL) ^ (std::uint64_t(pa) << 16 | pb));
+  return h;
+}
+
+}  // namespace
+
+FlowTable::FlowTable(FlowConfig cfg, RecordSink& sink) : cfg_(cfg), sink_(sink) {
+  if (cfg_.max_flows < 8) cfg_.max_flows = 8;
+  std::size_t cap = 16;
+  while (cap < cfg_.max_flows * 2) cap <<= 1;
+  index_.assign(cap, kEmpty);
+  mask_ = cap - 1;
+  slab_.reserve(cfg_.max_flows);
+  hashes_.reserve(cfg_.max_flows);
+  free_.reserve(cfg_.max_flows);
+  live_.reserve(cfg_.max_flows);
+  scratch_.reserve(cfg_.max_flows);
+}
+
+Micros FlowTable::idle_limit(const Flow& f) const {
+  if (f.closed) return cfg_.closed_linger;
+  if (f.proto == 6) return cfg_.tcp_idle;
+  if (f.proto == 17) return cfg_.udp_idle;
+  return cfg_.other_idle;
+}
+
+void FlowTable::emit(const Flow& f) {
+  ConnRecord c;
+  c.ts = f.first;
+  c.duration = f.last - f.first;
+  c.orig = f.orig_is_a ? f.a : f.b;
+  c.resp = f.orig_is_a ? f.b : f.a;
+  c.orig_port = f.orig_is_a ? f.pa : f.pb;
+  c.resp_port = f.orig_is_a ? f.pb : f.pa;
+  c.proto = f.proto;
+  c.orig_bytes = f.bytes[0];
+  c.resp_bytes = f.bytes[1];
+  c.orig_pkts = f.pkts[0];
+  c.resp_pkts = f.pkts[1];
+  ++stats_.flows;
+  sink_.on_conn(c);
+}
+
+void FlowTable::rebuild_index() {
+  std::fill(index_.begin(), index_.end(), kEmpty);
+  for (std::uint32_t id : live_) {
+    std::uint64_t i = hashes_[id] & mask_;
+    while (index_[i] != kEmpty) i = (i + 1) & mask_;
+    index_[i] = id;
+  }
+}
+
+void FlowTable::sweep(Micros now, bool force) {
+  const std::size_t before = live_.size();
+  std::size_t keep = 0;
+  for (std::uint32_t id : live_) {
+    Flow& f = slab_[id];
+    if (now - f.last > idle_limit(f)) {
+      emit(f);
+      f.in_use = false;
+      free_.push_back(id);
+    } else {
+      live_[keep++] = id;
+    }
+  }
+  live_.resize(keep);
+  if (force && free_.empty() && slab_.size() >= cfg_.max_flows) {
+    // Still full after the idle sweep: end the oldest eighth early so memory stays fixed.
+    scratch_.clear();
+    for (std::uint32_t id : live_) scratch_.emplace_back(slab_[id].last, id);
+    const std::size_t n = std::max<std::size_t>(1, scratch_.size() / 8);
+    std::nth_element(scratch_.begin(), scratch_.begin() + std::ptrdiff_t(n - 1), scratch_.end());
+    for (std::size_t i = 0; i < n; ++i) {
+      Flow& f = slab_[scratch_[i].second];
+      emit(f);
+      f.in_use = false;
+      free_.push_back(scratch_[i].second);
+    }
+    stats_.forced_evictions += n;
+    keep = 0;
+    for (std::uint32_t id : live_)
+      if (slab_[id].in_use) live_[keep++] = id;
+    live_.resize(keep);
+  }
+  if (live_.size() != before) rebuild_index();
+}
+
+std::uint32_t FlowTable::allocate() {
+  if (free_.empty()) {
+    if (slab_.size() < cfg_.max_flows) {
+      slab_.emplace_back();
+      hashes_.push_back(0);
+      return std::uint32_t(slab_.size() - 1);
+    }
+    return kEmpty;
+  }
+  const std::uint32_t id = free_.back();
+  free_.pop_back();
+  return id;
+}
+
+std::uint32_t FlowTable::find_or_insert(const IpAddr& a, const IpAddr& b, std::uint16_t pa, std::uint16_t pb,
+                                        std::uint8_t proto, std::uint64_t h, bool& created) {
+  created = false;
+  std::uint64_t i = h & mask_;
+  for (;;) {
+    const std::uint32_t id = index_[i];
+    if (id == kEmpty) break;
+    const Flow& f = slab_[id];
+    if (hashes_[id] == h && f.pa == pa && f.pb == pb && f.proto == proto && f.a == a && f.b == b) return id;
+    i = (i + 1) & mask_;
+  }
+  const std::uint32_t id = allocate();
+  if (id == kEmpty) return kEmpty;
+  index_[i] = id;
+  hashes_[id] = h;
+  live_.push_back(id);
+  Flow& f = slab_[id];
+  f = Flow{};
+  f.a = a;
+  f.b = b;
+  f.pa = pa;
+  f.pb = pb;
+  f.proto = proto;
+  f.in_use = true;
+  created = true;
+  stats_.max_live = std::max<std::uint64_t>(stats_.max_live, live_.size());
+  return id;
+}
+
+void FlowTable::add(const Packet& p, Micros ts) {
+  if (!swept_once_) {
+    next_sweep_ = ts + cfg_.sweep_every;
+    swept_once_ = true;
+  } else if (ts >= next_sweep_) {
+    sweep(ts, false);
+    next_sweep_ = ts + cfg_.sweep_every;
+  }
+  // Canonical order so both directions land on one entry with one probe sequence.
+  const bool src_is_a = p.src < p.dst || (p.src == p.dst && p.sport <= p.dport);
+  const IpAddr& a = src_is_a ? p.src : p.dst;
+  const IpAddr& b = src_is_a ? p.dst : p.src;
+  const std::uint16_t pa = src_is_a ? p.sport : p.dport;
+  const std::uint16_t pb = src_is_a ? p.dport : p.sport;
+  const std::uint64_t h = flow_hash(a, b, pa, pb, p.proto);
+  bool created = false;
+  std::uint32_t id = find_or_insert(a, b, pa, pb, p.proto, h, created);
+  if (id == kEmpty) {
+    sweep(ts, true);
+    id = find_or_insert(a, b, pa, pb, p.proto, h, created);
+    if (id == kEmpty) return;  // unreachable: a forced sweep always frees at least one slot
+  }
+  Flow* f = &slab_[id];
+  const bool syn_only = p.proto == 6 && (p.tcp_flags & (kSyn | kAck)) == kSyn;
+  if (!created && f->closed && syn_only) {
+    // A new connection reusing a finished one's 5-tuple: close the old record, start afresh.
+    emit(*f);
+    const std::uint64_t keep_h = hashes_[id];
+    *f = Flow{};
+    f->a = a; f->b = b; f->pa = pa; f->pb = pb; f->proto = p.proto; f->in_use = true;
+    hashes_[id] = keep_h;
+    created = true;
+  }
+  if (created) {
+    f->first = ts;
+    // Originator: the sender, unless this is a SYN-ACK (we missed the SYN) — then the receiver.
+    const bool synack = p.proto == 6 && (p.tcp_flags & (kSyn | kAck)) == (kSyn | kAck);
+    f->orig_is_a = synack ? !src_is_a : src_is_a;
+  }
+  if (ts > f->last) f->last = ts;
+  if (ts < f->first) f->first = ts;
+  const int dir = (src_is_a == f->orig_is_a) ? 0 : 1;
+  f->bytes[dir] += p.payload_len;
+  ++f->pkts[dir];
+  if (p.proto == 6) {
+    if (p.tcp_flags & kRst) f->closed = true;
+    if (p.tcp_flags & kFin) f->fin_mask |= std::uint8_t(1 << dir);
+    if (f->fin_mask == 3) f->closed = true;
+  }
+}
+
+void FlowTable::flush() {
+  for (std::uint32_t id : live_) {
+    emit(slab_[id]);
+    slab_[id].in_use = false;
+    free_.push_back(id);
+  }
+  live_.clear();
+  std::fill(index_.begin(), index_.end(), kEmpty);
+}
+
+}  // namespace sg::hunt
