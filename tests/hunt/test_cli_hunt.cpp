@@ -1,6 +1,7 @@
 // The CLI end to end, the way a pipeline runs it: exit codes 0/2/3, JSON lines, errors on stderr.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "../tools/run.hpp"
@@ -52,4 +53,50 @@ TEST(HuntCli, NonCaptureFileExits2NamingFileAndOffset) {
   auto r = run(supplyguard() + " hunt -r " + c.dir + "/notes.txt");
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find(c.dir + "/notes.txt: byte 0: not a pcap or pcapng file"), std::string::npos) << r.err;
+}
+
+TEST(HuntCli, TruncatedCaptureReportsFindingsThenExits2WithOffset) {
+  Capture c;
+  auto gen = run(supplyguard_gen() + " traffic --seed 9 --hosts 6 --hours 1.2 --format pcapng -o " + c.dir + "/cap.pcapng");
+  ASSERT_EQ(gen.code, 0) << gen.err;
+  const auto size = std::filesystem::file_size(c.dir + "/cap.pcapng");
+  std::filesystem::resize_file(c.dir + "/cap.pcapng", size - size / 20);
+  auto r = run(supplyguard() + " hunt -r " + c.dir + "/cap.pcapng --mgmt-net 10.99.0.0/16 --fail-on low");
+  EXPECT_EQ(r.code, 2);  // bad input wins over --fail-on
+  EXPECT_NE(r.err.find(c.dir + "/cap.pcapng: byte "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("truncated"), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find("\"type\":\"mgmt_egress\""), std::string::npos) << "findings before the break are kept";
+}
+
+TEST(HuntCli, SeveralFilesInOneRunAndBadFlagsExit2) {
+  Capture c;
+  for (const char* lt : {"sll", "raw"})
+    ASSERT_EQ(run(supplyguard_gen() + " traffic --seed 2 --hosts 3 --hours 0.2 --linktype " + lt + " -o " + c.dir +
+                  "/" + lt + ".pcap")
+                  .code,
+              0);
+  auto r = run(supplyguard() + " hunt -r " + c.dir + "/sll.pcap -r " + c.dir + "/raw.pcap --mgmt-net 10.99.0.0/16 --stats");
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("hunt: "), std::string::npos);  // counters on stderr, not stdout
+  EXPECT_EQ(r.out.find("hunt: "), std::string::npos);
+  auto bad_net = run(supplyguard() + " hunt -r " + c.dir + "/sll.pcap --mgmt-net 10.99.0.0/40");
+  EXPECT_EQ(bad_net.code, 2);
+  EXPECT_NE(bad_net.err.find("--mgmt-net"), std::string::npos) << bad_net.err;
+  auto bad_score = run(supplyguard() + " hunt -r " + c.dir + "/sll.pcap --min-score 7");
+  EXPECT_EQ(bad_score.code, 2);
+  auto filter_without_iface = run(supplyguard() + " hunt -r " + c.dir + "/sll.pcap --filter 'port 53'");
+  EXPECT_EQ(filter_without_iface.code, 2);
+  auto gen_bad = run(supplyguard_gen() + " traffic --linktype sll --vlan 5 -o " + c.dir + "/x.pcap");
+  EXPECT_EQ(gen_bad.code, 2);
+  EXPECT_NE(gen_bad.err.find("en10mb"), std::string::npos) << gen_bad.err;
+}
+
+TEST(HuntCli, AllowFileErrorsNameTheLine) {
+  Capture c;
+  std::ofstream(c.dir + "/allow.txt") << "203.0.113.0/24\nnot/a/thing\n";
+  std::ofstream(c.dir + "/conn.log") << "{\"ts\":1.0,\"id.orig_h\":\"10.0.0.1\",\"id.orig_p\":1,\"id.resp_h\":\"8.8.8.8\","
+                                        "\"id.resp_p\":53,\"proto\":\"udp\"}\n";
+  auto r = run(supplyguard() + " hunt --zeek " + c.dir + "/conn.log --allow " + c.dir + "/allow.txt");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find(c.dir + "/allow.txt:2: "), std::string::npos) << r.err;
 }

@@ -24,6 +24,11 @@ bool is_unset(std::string_view v) { return v.empty() || v == "-" || v == "(empty
 
 // "1700000000.123456" -> microseconds, without going through double.
 Micros parse_ts(std::string_view v, const char* field) {
+  // Zeek's JSON writer can be set to ISO 8601 times (JSON::TS_ISO8601).
+  if (v.find('T') != std::string_view::npos) {
+    if (auto t = core::parse_iso8601(v)) return *t;
+    throw Bad{std::string("field ") + field + ": not a Zeek timestamp: '" + std::string(v) + "'"};
+  }
   const auto dot = v.find('.');
   const std::string_view whole = v.substr(0, dot);
   std::int64_t s = 0;

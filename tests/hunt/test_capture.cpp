@@ -1,0 +1,205 @@
+// Capture reading and decoding: every link type, VLAN/QinQ, pcapng, IPv6, truncated files,
+// non-capture files and unknown link types.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "scenario_util.hpp"
+#include "supplyguard/core/error.hpp"
+#include "supplyguard/hunt/decode.hpp"
+
+using namespace sg::hunt;
+using namespace sg::hunt::test;
+
+namespace {
+
+struct Recorder : RecordSink {
+  std::vector<ConnRecord> conns;
+  std::vector<DnsRecord> dns;
+  void on_conn(const ConnRecord& c) override { conns.push_back(c); }
+  void on_dns(const DnsRecord& d) override { dns.push_back(d); }
+  std::uint64_t payload() const {
+    std::uint64_t n = 0;
+    for (const auto& c : conns) n += c.orig_bytes + c.resp_bytes;
+    return n;
+  }
+};
+
+ScenarioConfig small(int linktype = 1, CaptureFormat fmt = CaptureFormat::pcap) {
+  ScenarioConfig cfg;
+  cfg.seed = 21;
+  cfg.hosts = 6;
+  cfg.hours = 0.15;
+  cfg.linktype = linktype;
+  cfg.format = fmt;
+  return cfg;
+}
+
+void read_into(const std::string& path, Recorder& r, CaptureStats* stats = nullptr) {
+  PacketProcessor proc(FlowConfig{}, r);
+  read_capture_file(path, proc);
+  proc.finish();
+  if (stats) *stats = proc.stats();
+}
+
+void truncate_to(const std::string& path, std::uintmax_t size) { std::filesystem::resize_file(path, size); }
+
+}  // namespace
+
+TEST(HuntCapture, EveryLinkTypeAndFormatYieldsTheSameFlows) {
+  Generated base;
+  generate(small(), base);
+  Recorder ref;
+  CaptureStats ref_stats;
+  read_into(base.path, ref, &ref_stats);
+  ASSERT_GT(ref.conns.size(), 100u);
+  ASSERT_GT(ref.dns.size(), 10u);
+  EXPECT_EQ(ref_stats.undecodable, 0u);
+  EXPECT_EQ(ref_stats.packets, base.truth.packets);
+
+  struct Variant { const char* name; ScenarioConfig cfg; };
+  std::vector<Variant> variants;
+  variants.push_back({"sll", small(113)});
+  variants.push_back({"sll2", small(276)});
+  variants.push_back({"raw", small(12)});
+  variants.push_back({"pcapng", small(1, CaptureFormat::pcapng)});
+  variants.push_back({"pcapng-sll2", small(276, CaptureFormat::pcapng)});
+  auto vlan = small();
+  vlan.vlan = 42;
+  variants.push_back({"vlan", vlan});
+  auto qinq = vlan;
+  qinq.qinq = true;
+  variants.push_back({"qinq", qinq});
+  for (const auto& v : variants) {
+    Generated g;
+    generate(v.cfg, g, v.cfg.format == CaptureFormat::pcapng ? ".pcapng" : ".pcap");
+    Recorder r;
+    CaptureStats st;
+    read_into(g.path, r, &st);
+    EXPECT_EQ(st.undecodable, 0u) << v.name;
+    EXPECT_EQ(st.not_ip, 0u) << v.name;
+    EXPECT_EQ(r.conns.size(), ref.conns.size()) << v.name;
+    EXPECT_EQ(r.dns.size(), ref.dns.size()) << v.name;
+    EXPECT_EQ(r.payload(), ref.payload()) << v.name;
+  }
+}
+
+TEST(HuntCapture, Ipv6FlowsAreAssembled) {
+  Generated g;
+  generate(small(), g);
+  Recorder r;
+  read_into(g.path, r);
+  std::size_t v6 = 0;
+  for (const auto& c : r.conns)
+    if (!c.orig.is_v4()) {
+      ++v6;
+      EXPECT_FALSE(c.resp.is_v4());
+      EXPECT_EQ(c.orig.str().rfind("fd00:1::", 0), 0u) << c.orig.str();
+    }
+  EXPECT_GT(v6, 0u);
+}
+
+TEST(HuntCapture, DecoderHandlesQinQAndIpv6ExtensionHeaders) {
+  // Ethernet, 802.1ad outer tag 100, 802.1Q inner tag 7, IPv6 with a hop-by-hop header, UDP.
+  std::vector<std::uint8_t> f = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x88, 0xa8, 0x00, 100, 0x81, 0x00, 0x00, 7, 0x86, 0xdd};
+  std::vector<std::uint8_t> ip6(40, 0);
+  ip6[0] = 0x60;
+  ip6[5] = 8 + 8 + 4;  // payload length: hop-by-hop(8) + udp(8) + 4 bytes
+  ip6[6] = 0;          // next: hop-by-hop
+  ip6[7] = 64;
+  ip6[8] = 0xfd;
+  ip6[23] = 1;
+  ip6[24] = 0x20; ip6[25] = 0x01; ip6[26] = 0x0d; ip6[27] = 0xb8;
+  ip6[39] = 2;
+  f.insert(f.end(), ip6.begin(), ip6.end());
+  const std::uint8_t hbh[8] = {17, 0, 1, 4, 0, 0, 0, 0};
+  f.insert(f.end(), hbh, hbh + 8);
+  const std::uint8_t udp[12] = {0x30, 0x39, 0x01, 0xbb, 0, 12, 0, 0, 'a', 'b', 'c', 'd'};
+  f.insert(f.end(), udp, udp + 12);
+  Packet p;
+  ASSERT_EQ(decode_packet(1, f.data(), f.size(), p), DecodeResult::ok);
+  EXPECT_EQ(p.vlan, 100);
+  EXPECT_EQ(p.proto, 17);
+  EXPECT_EQ(p.sport, 12345);
+  EXPECT_EQ(p.dport, 443);
+  EXPECT_EQ(p.payload_len, 4u);
+  EXPECT_EQ(p.src.str(), "fd00::1");
+  EXPECT_EQ(p.dst.str(), "2001:db8::2");
+  // Cut inside the UDP header: reported, not crashed.
+  EXPECT_EQ(decode_packet(1, f.data(), f.size() - 10, p), DecodeResult::truncated);
+  // ARP is not IP.
+  std::vector<std::uint8_t> arp(42, 0);
+  arp[12] = 0x08;
+  arp[13] = 0x06;
+  EXPECT_EQ(decode_packet(1, arp.data(), arp.size(), p), DecodeResult::not_ip);
+}
+
+TEST(HuntCapture, TruncatedPcapNamesTheRecordOffsetAfterProcessingWhatCameBefore) {
+  for (auto fmt : {CaptureFormat::pcap, CaptureFormat::pcapng}) {
+    Generated g;
+    generate(small(1, fmt), g, fmt == CaptureFormat::pcap ? ".pcap" : ".pcapng");
+    const auto size = std::filesystem::file_size(g.path);
+    truncate_to(g.path, size - 37);  // mid-record
+    Recorder r;
+    PacketProcessor proc(FlowConfig{}, r);
+    try {
+      read_capture_file(g.path, proc);
+      FAIL() << "no error on a truncated file";
+    } catch (const sg::core::InputError& e) {
+      ASSERT_TRUE(e.where().offset.has_value());
+      EXPECT_GT(*e.where().offset, 24u);
+      EXPECT_LT(*e.where().offset, size - 37);
+      EXPECT_EQ(e.where().source, g.path);
+      EXPECT_NE(std::string(e.what()).find(g.path + ": byte "), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("truncated"), std::string::npos) << e.what();
+    }
+    EXPECT_GT(proc.stats().packets + 2, g.truth.packets);  // all but the broken record were read
+    proc.finish();
+    EXPECT_GT(r.conns.size(), 100u);
+  }
+}
+
+TEST(HuntCapture, TruncatedHeaderAndEmptyFile) {
+  Generated g;
+  generate(small(), g);
+  truncate_to(g.path, 10);
+  Recorder r;
+  PacketProcessor proc(FlowConfig{}, r);
+  EXPECT_THROW(read_capture_file(g.path, proc), sg::core::InputError);
+  truncate_to(g.path, 0);
+  try {
+    read_capture_file(g.path, proc);
+    FAIL();
+  } catch (const sg::core::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("too short"), std::string::npos) << e.what();
+  }
+}
+
+TEST(HuntCapture, UnknownLinkTypeIsAClearError) {
+  const std::string path = temp_path(".pcap");
+  {
+    std::ofstream f(path, std::ios::binary);
+    const std::uint32_t hdr[6] = {0xA1B2C3D4, 0x00040002, 0, 0, 65535, 147};  // DLT_USER0
+    f.write(reinterpret_cast<const char*>(hdr), sizeof hdr);
+    const std::uint32_t rec[4] = {1, 0, 4, 4};
+    f.write(reinterpret_cast<const char*>(rec), sizeof rec);
+    f.write("abcd", 4);
+  }
+  Recorder r;
+  PacketProcessor proc(FlowConfig{}, r);
+  try {
+    read_capture_file(path, proc);
+    FAIL();
+  } catch (const sg::core::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("unsupported link type 147"), std::string::npos) << e.what();
+    EXPECT_EQ(e.where().offset, 20u);
+  }
+  std::remove(path.c_str());
+}
+
+TEST(HuntCapture, MissingFileIsAnInputError) {
+  Recorder r;
+  PacketProcessor proc(FlowConfig{}, r);
+  EXPECT_THROW(read_capture_file("/nonexistent/cap.pcap", proc), sg::core::InputError);
+}
