@@ -1,4 +1,5 @@
 // supplyguard hunt: parsing and wiring only; capability lives in lib/hunt.
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -101,13 +102,16 @@ int run_hunt(const HuntOptions& o, Output& out) {
       const auto& cs = proc.stats();
       const auto& fs = proc.flows().stats();
       const auto& as = analyzer.stats();
+      rusage ru{};
+      getrusage(RUSAGE_SELF, &ru);
       std::fprintf(stderr,
                    "hunt: %llu packets (%llu not IP, %llu undecodable), %llu flows (max %llu live, %llu forced "
-                   "evictions at the cap), %llu connection records, %llu DNS records, %llu untracked pairs\n",
+                   "evictions at the cap), %llu connection records, %llu DNS records, %llu untracked pairs; peak RSS "
+                   "%ld MB\n",
                    (unsigned long long)cs.packets, (unsigned long long)cs.not_ip, (unsigned long long)cs.undecodable,
                    (unsigned long long)fs.flows, (unsigned long long)fs.max_live,
                    (unsigned long long)fs.forced_evictions, (unsigned long long)as.conns,
-                   (unsigned long long)as.dns, (unsigned long long)as.untracked_pairs);
+                   (unsigned long long)as.dns, (unsigned long long)as.untracked_pairs, ru.ru_maxrss / 1024);
     }
   };
   try {

@@ -66,19 +66,33 @@ BeaconScore score_beacon(std::vector<Callback> raw, const BeaconParams& params) 
   std::sort(sorted.begin(), sorted.end());
   r.median_interval_s = quantile(sorted, 0.5);
 
-  // Period: the candidate interval with the most intervals within ±30 % of it (a mode).
-  double best_c = 0.0;
-  std::ptrdiff_t best_support = -1;
-  for (double c : sorted) {
-    if (c <= 0.0) continue;
-    const auto lo = std::lower_bound(sorted.begin(), sorted.end(), c * 0.7);
-    const auto hi = std::upper_bound(sorted.begin(), sorted.end(), c * 1.3);
-    if (hi - lo > best_support) {
-      best_support = hi - lo;
-      best_c = c;
+  // Period: the candidate interval with the most intervals within ±30 % of it (a mode). Several
+  // candidates usually tie (a plateau as wide as the jitter); its middle is the estimate, since
+  // taking the first would bias the period low by up to the jitter.
+  // Windows are anchored on the data: each interval as the window's low edge, centre or high
+  // edge, so the best window is among the candidates even when no interval sits at its centre.
+  std::vector<double> cands;
+  cands.reserve(sorted.size() * 3);
+  for (double x : sorted)
+    if (x > 0.0) {
+      cands.push_back(x / 0.7);
+      cands.push_back(x);
+      cands.push_back(x / 1.3);
     }
+  std::vector<std::ptrdiff_t> support(cands.size());
+  std::ptrdiff_t best_support = 0;
+  for (std::size_t i = 0; i < cands.size(); ++i) {
+    const double c = cands[i];
+    const auto lo = std::lower_bound(sorted.begin(), sorted.end(), c * 0.7 * (1 - 1e-9));
+    const auto hi = std::upper_bound(sorted.begin(), sorted.end(), c * 1.3 * (1 + 1e-9));
+    support[i] = hi - lo;
+    best_support = std::max(best_support, support[i]);
   }
-  if (best_c <= 0.0) return r;
+  if (best_support <= 0) return r;
+  std::vector<double> plateau;
+  for (std::size_t i = 0; i < cands.size(); ++i)
+    if (support[i] == best_support) plateau.push_back(cands[i]);
+  const double best_c = median_of(plateau);
   std::vector<double> core;
   for (double x : sorted)
     if (x >= best_c * 0.7 && x <= best_c * 1.3) core.push_back(x);
@@ -88,7 +102,7 @@ BeaconScore score_beacon(std::vector<Callback> raw, const BeaconParams& params) 
   // sleeps add up. Refine the period once from the explained intervals.
   std::size_t explained = 0, slots = 0, missed_slots = 0;
   std::vector<double> rel_err;
-  for (int pass = 0; pass < 2; ++pass) {
+  for (int pass = 0; pass < 3; ++pass) {
     explained = slots = missed_slots = 0;
     rel_err.clear();
     std::vector<double> per_slot;
@@ -102,13 +116,14 @@ BeaconScore score_beacon(std::vector<Callback> raw, const BeaconParams& params) 
       rel_err.push_back(std::fabs(x - k * period) / (k * period));
       per_slot.push_back(x / k);
     }
-    if (pass == 0 && !per_slot.empty()) period = median_of(per_slot);
+    if (pass < 2 && !per_slot.empty()) period = median_of(per_slot);
   }
   r.period_s = period;
   r.explained = d.empty() ? 0.0 : double(explained) / double(d.size());
   r.missed = slots ? double(missed_slots) / double(slots) : 0.0;
   r.jitter = median_of(rel_err);
-  const double jitter_factor = 1.0 - 0.4 * std::min(1.0, r.jitter / 0.3);
+  // Jitter up to ±30 % is what implants are configured with: it costs at most a quarter.
+  const double jitter_factor = 1.0 - 0.25 * std::min(1.0, r.jitter / 0.3);
   const double miss_factor = r.missed <= 0.3 ? 1.0 : std::max(0.0, 1.0 - (r.missed - 0.3) / 0.4);
   r.timing = r.explained * jitter_factor * miss_factor;
 
