@@ -36,9 +36,10 @@ ScenarioConfig small(int linktype = 1, CaptureFormat fmt = CaptureFormat::pcap) 
   return cfg;
 }
 
-void read_into(const std::string& path, Recorder& r, CaptureStats* stats = nullptr) {
+void read_into(const std::string& path, Recorder& r, CaptureStats* stats = nullptr,
+               CaptureReader reader = CaptureReader::automatic) {
   PacketProcessor proc(FlowConfig{}, r);
-  read_capture_file(path, proc);
+  read_capture_file(path, proc, {}, reader);
   proc.finish();
   if (stats) *stats = proc.stats();
 }
@@ -82,6 +83,14 @@ TEST(HuntCapture, EveryLinkTypeAndFormatYieldsTheSameFlows) {
     EXPECT_EQ(r.conns.size(), ref.conns.size()) << v.name;
     EXPECT_EQ(r.dns.size(), ref.dns.size()) << v.name;
     EXPECT_EQ(r.payload(), ref.payload()) << v.name;
+    // Our classic-pcap reader and libpcap agree record for record.
+    Recorder lp;
+    read_into(g.path, lp, nullptr, CaptureReader::libpcap);
+    ASSERT_EQ(lp.conns.size(), r.conns.size()) << v.name;
+    for (std::size_t i = 0; i < r.conns.size(); ++i) {
+      EXPECT_EQ(lp.conns[i].ts, r.conns[i].ts) << v.name;
+      EXPECT_EQ(lp.conns[i].orig_bytes, r.conns[i].orig_bytes) << v.name;
+    }
   }
 }
 
@@ -136,7 +145,10 @@ TEST(HuntCapture, DecoderHandlesQinQAndIpv6ExtensionHeaders) {
 }
 
 TEST(HuntCapture, TruncatedPcapNamesTheRecordOffsetAfterProcessingWhatCameBefore) {
-  for (auto fmt : {CaptureFormat::pcap, CaptureFormat::pcapng}) {
+  struct Case { CaptureFormat fmt; CaptureReader reader; };
+  for (auto [fmt, reader] : {Case{CaptureFormat::pcap, CaptureReader::automatic},
+                             Case{CaptureFormat::pcap, CaptureReader::libpcap},
+                             Case{CaptureFormat::pcapng, CaptureReader::automatic}}) {
     Generated g;
     generate(small(1, fmt), g, fmt == CaptureFormat::pcap ? ".pcap" : ".pcapng");
     const auto size = std::filesystem::file_size(g.path);
@@ -144,7 +156,7 @@ TEST(HuntCapture, TruncatedPcapNamesTheRecordOffsetAfterProcessingWhatCameBefore
     Recorder r;
     PacketProcessor proc(FlowConfig{}, r);
     try {
-      read_capture_file(g.path, proc);
+      read_capture_file(g.path, proc, {}, reader);
       FAIL() << "no error on a truncated file";
     } catch (const sg::core::InputError& e) {
       ASSERT_TRUE(e.where().offset.has_value());
@@ -196,6 +208,27 @@ TEST(HuntCapture, UnknownLinkTypeIsAClearError) {
     EXPECT_EQ(e.where().offset, 20u);
   }
   std::remove(path.c_str());
+}
+
+TEST(HuntCapture, CorruptRecordLengthIsNamed) {
+  Generated g;
+  generate(small(), g);
+  {
+    std::FILE* f = std::fopen(g.path.c_str(), "r+b");
+    std::fseek(f, 24 + 8, SEEK_SET);  // first record's capture length
+    const std::uint32_t huge = 0x7fffffff;
+    std::fwrite(&huge, 4, 1, f);
+    std::fclose(f);
+  }
+  Recorder r;
+  PacketProcessor proc(FlowConfig{}, r);
+  try {
+    read_capture_file(g.path, proc);
+    FAIL();
+  } catch (const sg::core::InputError& e) {
+    EXPECT_EQ(e.where().offset, 24u);
+    EXPECT_NE(std::string(e.what()).find("capture length 2147483647"), std::string::npos) << e.what();
+  }
 }
 
 TEST(HuntCapture, MissingFileIsAnInputError) {

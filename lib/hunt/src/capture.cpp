@@ -122,9 +122,78 @@ void read_loop(pcap_t* p, std::FILE* f, bool pcapng, const std::string& name, st
   ticker.done(offset, packets);
 }
 
+inline std::uint32_t rd32(const std::uint8_t* p, bool swap) {
+  std::uint32_t v;
+  std::memcpy(&v, p, 4);
+  return swap ? __builtin_bswap32(v) : v;
+}
+
+// Classic pcap without libpcap: read 1 MB chunks, hand each record to the processor straight
+// from the chunk (cache-hot), carry a partial record over to the next chunk.
+void read_classic_pcap(std::FILE* f, const std::string& name, PacketProcessor& proc, const ProgressFn& progress,
+                       std::uint64_t total) {
+  constexpr std::size_t kChunk = 1 << 20, kMaxRecord = 262144;  // libpcap's largest snap length
+  std::vector<std::uint8_t> buf(kChunk + kMaxRecord + 16);
+  std::size_t have = 0, pos = 0;
+  // Makes at least `need` bytes available at pos; false at end of file.
+  auto fill = [&](std::size_t need) {
+    if (have - pos >= need) return true;
+    std::memmove(buf.data(), buf.data() + pos, have - pos);
+    have -= pos;
+    pos = 0;
+    while (have < need) {
+      const std::size_t n = std::fread(buf.data() + have, 1, buf.size() - have, f);
+      if (n == 0) {
+        if (std::ferror(f)) throw InputError::at_offset(name, 0, "read error");
+        return false;
+      }
+      have += n;
+    }
+    return true;
+  };
+  if (!fill(24)) throw InputError::at_offset(name, have, "truncated pcap file header (" + std::to_string(have) + " of 24 bytes)");
+  const std::uint8_t* h = buf.data();
+  const std::uint32_t magic = rd32(h, false);
+  const bool swap = magic == 0xD4C3B2A1 || magic == 0x4D3CB2A1;
+  const bool nano = magic == 0xA1B23C4D || magic == 0x4D3CB2A1;
+  const std::uint32_t version = rd32(h + 4, swap);
+  const std::uint16_t major = std::uint16_t(swap ? version >> 16 : version & 0xffff);
+  if (major != 2) throw InputError::at_offset(name, 4, "unsupported pcap version " + std::to_string(major));
+  const int dlt = int(rd32(h + 20, swap) & 0xffff);
+  if (!link_type_supported(dlt))
+    throw InputError::at_offset(name, 20, "unsupported link type " + dlt_label(dlt) + "; " + supported_list());
+  pos = 24;
+  std::uint64_t offset = 24, packets = 0;
+  ProgressTicker ticker(progress, name, total);
+  for (;;) {
+    if (!fill(16)) {
+      if (have == pos) break;  // clean end of file
+      throw InputError::at_offset(name, offset, "packet #" + std::to_string(packets + 1) +
+                                                    ": truncated record header (" + std::to_string(have - pos) +
+                                                    " of 16 bytes)");
+    }
+    const std::uint8_t* r = buf.data() + pos;
+    const std::uint32_t sec = rd32(r, swap), frac = rd32(r + 4, swap), caplen = rd32(r + 8, swap);
+    if (caplen > kMaxRecord)
+      throw InputError::at_offset(name, offset, "packet #" + std::to_string(packets + 1) + ": corrupt record: capture length " +
+                                                    std::to_string(caplen) + " exceeds " + std::to_string(kMaxRecord));
+    if (!fill(16 + std::size_t(caplen)))
+      throw InputError::at_offset(name, offset, "packet #" + std::to_string(packets + 1) + ": truncated record: " +
+                                                    std::to_string(caplen) + " bytes announced, " +
+                                                    std::to_string(have - pos - 16) + " left in the file");
+    const Micros ts = Micros(sec) * 1'000'000 + (nano ? frac / 1000 : frac);
+    proc.packet(dlt, buf.data() + pos + 16, caplen, ts);
+    pos += 16 + caplen;
+    offset += 16 + caplen;
+    ticker.tick(offset, ++packets);
+  }
+  ticker.done(offset, packets);
+}
+
 }  // namespace
 
-void read_capture_stream(std::FILE* f, const std::string& name, PacketProcessor& proc, const ProgressFn& progress) {
+void read_capture_stream(std::FILE* f, const std::string& name, PacketProcessor& proc, const ProgressFn& progress,
+                         CaptureReader reader) {
   if (!f) throw InputError::in(name, "cannot open");
   // Sniff the magic so a non-capture file gets a clear message before libpcap's terse one.
   std::uint8_t magic[4] = {0, 0, 0, 0};
@@ -143,6 +212,11 @@ void read_capture_stream(std::FILE* f, const std::string& name, PacketProcessor&
     throw InputError::at_offset(name, 0, got < 4 ? "file too short to be a capture (" + std::to_string(got) + " bytes)"
                                                  : "not a pcap or pcapng file (unknown magic number)");
   }
+  if (pcap && reader == CaptureReader::automatic) {
+    struct Closer { std::FILE* f; ~Closer() { std::fclose(f); } } closer{f};
+    read_classic_pcap(f, name, proc, progress, total);
+    return;
+  }
   char err[PCAP_ERRBUF_SIZE] = {0};
   // pcap_fopen_offline takes the FILE: it is closed by pcap_close from here on.
   PcapPtr p(pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_MICRO, err));
@@ -153,12 +227,13 @@ void read_capture_stream(std::FILE* f, const std::string& name, PacketProcessor&
   read_loop(p.get(), f, pcapng, name, total, proc, progress);
 }
 
-void read_capture_file(const std::string& path, PacketProcessor& proc, const ProgressFn& progress) {
+void read_capture_file(const std::string& path, PacketProcessor& proc, const ProgressFn& progress,
+                       CaptureReader reader) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) throw InputError::in(path, std::string("cannot open: ") + std::strerror(errno));
-  // A big stdio buffer: libpcap reads record by record through it.
+  // A big stdio buffer for libpcap, which reads record by record through it.
   std::setvbuf(f, nullptr, _IOFBF, 1 << 20);
-  read_capture_stream(f, path, proc, progress);
+  read_capture_stream(f, path, proc, progress, reader);
 }
 
 void capture_live(const std::string& iface, const std::string& bpf, PacketProcessor& proc,

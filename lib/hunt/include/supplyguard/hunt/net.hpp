@@ -37,8 +37,13 @@ struct IpAddr {
   }
   std::uint64_t hi() const { std::uint64_t x; std::memcpy(&x, b.data(), 8); return x; }
   std::uint64_t lo() const { std::uint64_t x; std::memcpy(&x, b.data() + 8, 8); return x; }
-  friend bool operator==(const IpAddr& x, const IpAddr& y) { return x.b == y.b; }
-  friend bool operator<(const IpAddr& x, const IpAddr& y) { return x.b < y.b; }
+  // Word compares, not memcmp: these run per packet in the flow table.
+  friend bool operator==(const IpAddr& x, const IpAddr& y) { return x.hi() == y.hi() && x.lo() == y.lo(); }
+  friend bool operator<(const IpAddr& x, const IpAddr& y) {  // lexicographic on the bytes
+    const std::uint64_t xh = __builtin_bswap64(x.hi()), yh = __builtin_bswap64(y.hi());
+    if (xh != yh) return xh < yh;
+    return __builtin_bswap64(x.lo()) < __builtin_bswap64(y.lo());
+  }
   std::string str() const;
 };
 
