@@ -40,8 +40,10 @@ cv::Mat annotate(const cv::Mat& board, const Result& r) {
     const double fs = 0.7 * unit;
     int base = 0;
     const cv::Size ts = cv::getTextSize(label, cv::FONT_HERSHEY_SIMPLEX, fs, th, &base);
-    cv::Point at(poly[0].x, poly[0].y - static_cast<int>(6 * unit));
-    if (at.y - ts.height < 0) at.y = poly[3].y + ts.height + static_cast<int>(6 * unit);
+    // Label above the box (below it at the top edge of the photo), never over the part.
+    const cv::Rect hull = cv::boundingRect(poly);
+    cv::Point at(hull.x, hull.y - base - static_cast<int>(6 * unit));
+    if (at.y - ts.height - 4 < 0) at.y = hull.br().y + ts.height + static_cast<int>(8 * unit);
     at.x = std::clamp(at.x, 0, std::max(0, out.cols - ts.width));
     cv::rectangle(out, cv::Rect(at.x - 2, at.y - ts.height - 4, ts.width + 4, ts.height + base + 6), cv::Scalar(0, 0, 0), cv::FILLED);
     cv::putText(out, label, at, cv::FONT_HERSHEY_SIMPLEX, fs, color, th, cv::LINE_AA);

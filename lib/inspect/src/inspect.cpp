@@ -144,6 +144,17 @@ double foreground_share(const cv::Mat& img, const cv::Mat& changed, const cv::Re
   return n > 0 ? fg / n : 0.0;
 }
 
+// The pipeline works on 8-bit BGR; grey or BGRA images from library callers are converted.
+cv::Mat as_bgr(const cv::Mat& m, const std::string& name) {
+  if (m.depth() != CV_8U) throw InputError::in(name, "image must have 8-bit channels");
+  if (m.channels() == 3) return m;
+  cv::Mat out;
+  if (m.channels() == 1) cv::cvtColor(m, out, cv::COLOR_GRAY2BGR);
+  else if (m.channels() == 4) cv::cvtColor(m, out, cv::COLOR_BGRA2BGR);
+  else throw InputError::in(name, "image must have 1, 3 or 4 channels");
+  return out;
+}
+
 }  // namespace
 
 std::string_view to_string(ChangeKind k) {
@@ -155,8 +166,10 @@ std::string_view to_string(ChangeKind k) {
   return "?";
 }
 
-Result inspect(const cv::Mat& golden_in, const cv::Mat& board_in, const cv::Mat& mask, const Options& opt) {
-  if (golden_in.empty() || board_in.empty()) throw InputError::in(golden_in.empty() ? opt.golden_name : opt.board_name, "empty image");
+Result inspect(const cv::Mat& golden_raw, const cv::Mat& board_raw, const cv::Mat& mask, const Options& opt) {
+  if (golden_raw.empty() || board_raw.empty()) throw InputError::in(golden_raw.empty() ? opt.golden_name : opt.board_name, "empty image");
+  const cv::Mat golden_in = as_bgr(golden_raw, opt.golden_name), board_in = as_bgr(board_raw, opt.board_name);
+  if (!mask.empty() && (mask.type() != CV_8UC1)) throw InputError::in(opt.mask_name, "mask must be a single-channel 8-bit image");
   check_pair(golden_in, board_in, mask, opt);
   Result res;
   res.golden_size = golden_in.size();
@@ -246,7 +259,9 @@ Result inspect(const cv::Mat& golden_in, const cv::Mat& board_in, const cv::Mat&
     r.score = std::clamp(0.5 + 0.3 * c + 0.2 * s, 0.0, 1.0);
     res.regions.push_back(r);
   }
+  // Extra parts first (what an implant looks like), then by confidence.
   std::sort(res.regions.begin(), res.regions.end(), [](const Region& a, const Region& b) {
+    if ((a.kind == ChangeKind::extra) != (b.kind == ChangeKind::extra)) return a.kind == ChangeKind::extra;
     return a.score != b.score ? a.score > b.score : a.area > b.area;
   });
   return res;
