@@ -77,6 +77,23 @@ TEST(ImageIo, HugeDimensionsRejectedBeforeDecoding) {
   EXPECT_NE(error_of(png_of(kImage), small).find("cap"), std::string::npos);
 }
 
+TEST(ImageIo, JpegCapNamesTheFrameHeaderOffset) {
+  std::vector<std::uint8_t> jpg;
+  cv::imencode(".jpg", kImage, jpg);
+  ImageLimits small;
+  small.max_pixels = 1000;
+  try {
+    decode_image(jpg, "x.jpg", small);
+    FAIL();
+  } catch (const core::InputError& e) {
+    ASSERT_TRUE(e.where().offset.has_value());
+    const auto at = *e.where().offset;  // points at the height field of the SOF segment
+    EXPECT_EQ((std::uint64_t(jpg[at]) << 8) | jpg[at + 1], std::uint64_t(kImage.rows));
+  }
+  std::vector<std::uint8_t> cut(jpg.begin(), jpg.begin() + 40);
+  EXPECT_FALSE(error_of(cut).empty());
+}
+
 TEST(ImageIo, TinyImagesRejected) {
   EXPECT_NE(error_of(png_of(cv::Mat(8, 8, CV_8UC3, cv::Scalar::all(0)))).find("too small"), std::string::npos);
 }

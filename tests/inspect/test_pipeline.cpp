@@ -99,6 +99,20 @@ TEST(InspectPipeline, MaskExcludesRegions) {
   EXPECT_TRUE(inspect(golden, board, mask).regions.empty());
 }
 
+TEST(InspectPipeline, GreyGoldenAgainstColourBoard) {
+  const BoardSpec spec{65, kW, kH};
+  VariantSpec v;
+  v.plants = {PlantKind::extra};
+  Truth t;
+  cv::Mat grey;
+  cv::cvtColor(render_golden(spec), grey, cv::COLOR_BGR2GRAY);
+  cv::Mat board_grey;
+  cv::cvtColor(render_variant(spec, v, &t), board_grey, cv::COLOR_BGR2GRAY);
+  const Result r = inspect(grey, board_grey);
+  ASSERT_TRUE(r.registration.ok) << r.registration.reason;
+  EXPECT_EQ(test::score(r, t).found, 1);
+}
+
 TEST(InspectPipeline, MismatchedInputsAreInputErrors) {
   const cv::Mat golden = render_golden({62, kW, kH});
   Options o;

@@ -25,6 +25,7 @@ std::uint32_t be32(const std::uint8_t* p) {
 
 struct Header {
   std::uint64_t width = 0, height = 0;
+  std::uint64_t offset = 0;  // where the dimensions are in the file, for error messages
 };
 
 // Validates PNG framing: signature, IHDR first, every chunk inside the file, IEND present.
@@ -32,7 +33,7 @@ Header png_header(std::span<const std::uint8_t> b, const std::string& src) {
   if (b.size() < 33) throw InputError::at_offset(src, b.size(), "truncated PNG: no complete IHDR chunk");
   if (be32(b.data() + 8) != 13 || std::string_view(reinterpret_cast<const char*>(b.data() + 12), 4) != "IHDR")
     throw InputError::at_offset(src, 8, "PNG does not start with an IHDR chunk");
-  Header h{be32(b.data() + 16), be32(b.data() + 20)};
+  Header h{be32(b.data() + 16), be32(b.data() + 20), 16};
   std::size_t off = 8;
   bool iend = false, idat = false;
   while (off + 12 <= b.size()) {
@@ -69,7 +70,7 @@ Header jpeg_header(std::span<const std::uint8_t> b, const std::string& src) {
     const bool sof = m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC;
     if (sof) {
       if (len < 8) throw InputError::at_offset(src, off, "corrupt JPEG: short frame header");
-      return Header{(std::uint64_t(b[off + 7]) << 8) | b[off + 8], (std::uint64_t(b[off + 5]) << 8) | b[off + 6]};
+      return Header{(std::uint64_t(b[off + 7]) << 8) | b[off + 8], (std::uint64_t(b[off + 5]) << 8) | b[off + 6], off + 5};
     }
     off += 2 + len;
   }
@@ -98,12 +99,12 @@ cv::Mat decode(std::span<const std::uint8_t> bytes, const std::string& src, cons
     throw InputError::at_offset(src, 0, "not a PNG or JPEG image");
   }
   if (h.width == 0 || h.height == 0)
-    throw InputError::at_offset(src, 16, fmt::format("image has zero size ({}x{})", h.width, h.height));
+    throw InputError::at_offset(src, h.offset, fmt::format("image has zero size ({}x{})", h.width, h.height));
   if (h.width * h.height > lim.max_pixels)
-    throw InputError::at_offset(src, 16, fmt::format("image is {}x{} = {} pixels, over the {}-pixel cap",
+    throw InputError::at_offset(src, h.offset, fmt::format("image is {}x{} = {} pixels, over the {}-pixel cap",
                                                      h.width, h.height, h.width * h.height, lim.max_pixels));
   if (h.width < std::uint64_t(lim.min_side) || h.height < std::uint64_t(lim.min_side))
-    throw InputError::at_offset(src, 16, fmt::format("image is {}x{}, too small to inspect (min {} px a side)",
+    throw InputError::at_offset(src, h.offset, fmt::format("image is {}x{}, too small to inspect (min {} px a side)",
                                                      h.width, h.height, lim.min_side));
   cv::Mat img;
   try {
