@@ -42,6 +42,25 @@ TEST(InspectPipeline, ExtremePoseAndLightingWithinBounds) {
   }
 }
 
+TEST(InspectPipeline, UnevenLightIsNormalisedLocally) {
+  const BoardSpec spec{33, kW, kH};
+  for (double angle : {0.0, 135.0}) {
+    VariantSpec v;
+    v.rotate_deg = 2;
+    v.brightness = 0.85;
+    v.gradient = 0.3;  // +-30 % from one side of the board to the other
+    v.gradient_angle_deg = angle;
+    v.noise = true;
+    v.plants = {PlantKind::extra};
+    Truth t;
+    const Result r = inspect(render_golden(spec), render_variant(spec, v, &t));
+    ASSERT_TRUE(r.registration.ok) << r.registration.reason;
+    const auto s = test::score(r, t);
+    EXPECT_EQ(s.found_right_kind, 1) << "angle " << angle;
+    EXPECT_EQ(s.false_positives, 0) << "angle " << angle;
+  }
+}
+
 TEST(InspectPipeline, MissingAndSwappedPartsFoundAndClassified) {
   int plants = 0, found = 0, right = 0, fp = 0;
   for (std::uint64_t seed : {41u, 42u, 43u, 44u, 45u}) {

@@ -34,6 +34,9 @@ void add_board(CLI::App& app, Action& action) {
   sub->add_option("--scale", a->v.scale, "Scale factor (0.95 = 5 % smaller)")->check(CLI::Range(0.5, 2.0));
   sub->add_option("--brightness", a->v.brightness, "Brightness gain (1.2 = +20 %)")->check(CLI::Range(0.3, 3.0));
   sub->add_option("--white-balance", a->wb, "Shift white balance: blue gain 1+W, red gain 1-W")->check(CLI::Range(-0.3, 0.3));
+  sub->add_option("--gradient", a->v.gradient, "Uneven light: gain ramps +-G across the board (0.1 = +-10 %)")
+      ->check(CLI::Range(0.0, 0.5));
+  sub->add_option("--gradient-angle", a->v.gradient_angle_deg, "Direction of the light ramp, degrees");
   sub->add_flag("--blur", a->v.blur, "Mild Gaussian blur");
   sub->add_flag("--noise", a->v.noise, "Sensor noise");
   sub->add_flag("--random-conditions", a->random_pose,
@@ -61,6 +64,8 @@ void add_board(CLI::App& app, Action& action) {
           v.brightness = r.brightness;
           v.white_balance = r.white_balance;
           v.blur = r.blur;
+          v.gradient = a->v.gradient ? a->v.gradient : r.gradient;
+          v.gradient_angle_deg = r.gradient_angle_deg;
           v.noise = true;
         } else {
           v.white_balance = {1.0 + a->wb, 1.0, 1.0 - a->wb};
@@ -77,6 +82,7 @@ void add_board(CLI::App& app, Action& action) {
           auto j = inspect::truth_to_json(truth);
           j["variant"] = {{"variant_seed", v.variant_seed}, {"rotate_deg", v.rotate_deg}, {"scale", v.scale},
                           {"brightness", v.brightness}, {"white_balance", v.white_balance},
+                          {"gradient", v.gradient}, {"gradient_angle_deg", v.gradient_angle_deg},
                           {"blur", v.blur}, {"noise", v.noise}};
           std::ofstream out(a->truth);
           if (!(out << j.dump(2) << "\n")) throw std::runtime_error(a->truth + ": cannot write");

@@ -114,6 +114,22 @@ cv::Mat render_variant(const BoardSpec& spec, const VariantSpec& v, Truth* truth
   const cv::Scalar gain(v.brightness * v.white_balance[0], v.brightness * v.white_balance[1],
                         v.brightness * v.white_balance[2]);
   if (gain != cv::Scalar(1, 1, 1)) cv::multiply(img, gain, img);
+  if (v.gradient != 0.0) {  // uneven light: a linear ramp of gain across the board
+    const double a = v.gradient_angle_deg * CV_PI / 180.0, cx = img.cols / 2.0, cy = img.rows / 2.0;
+    const double reach = std::abs(std::cos(a)) * cx + std::abs(std::sin(a)) * cy;
+    cv::Mat gain(img.size(), CV_32F);
+    for (int y = 0; y < img.rows; ++y) {
+      float* row = gain.ptr<float>(y);
+      for (int x = 0; x < img.cols; ++x)
+        row[x] = static_cast<float>(1.0 + v.gradient * ((x - cx) * std::cos(a) + (y - cy) * std::sin(a)) / reach);
+    }
+    cv::Mat f;
+    img.convertTo(f, CV_32FC3);
+    cv::Mat gain3;
+    cv::merge(std::vector<cv::Mat>{gain, gain, gain}, gain3);
+    cv::multiply(f, gain3, f);
+    f.convertTo(img, CV_8UC3);
+  }
   if (v.blur) cv::GaussianBlur(img, img, cv::Size(0, 0), std::max(0.5, 1.2 * L.unit));
   if (v.noise) {
     cv::Mat n(img.size(), CV_16SC3);
@@ -137,6 +153,9 @@ VariantSpec random_conditions(std::uint64_t seed, double max_rotate, double max_
   for (double& g : v.white_balance) g = 1.0 + rng.uniform(-0.05, 0.05);
   v.blur = rng.uniform(0, 2) == 1;
   v.noise = true;
+  // Light is rarely even: a ramp of up to +-10 % on top of the global change.
+  v.gradient = rng.uniform(0.0, 0.1);
+  v.gradient_angle_deg = rng.uniform(0.0, 360.0);
   return v;
 }
 

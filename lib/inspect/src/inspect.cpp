@@ -46,33 +46,65 @@ void check_pair(const cv::Mat& golden, const cv::Mat& board, const cv::Mat& mask
                                                     mask.cols, mask.rows, opt.golden_name, golden.cols, golden.rows));
 }
 
-// Gain/offset per channel mapping the aligned board onto the golden image's lighting and white
-// balance, fitted by least squares on a sparse grid of valid pixels.
+// Least-squares gain/offset g ~ a*b + off, accumulated over a sparse grid.
+struct LinearFit {
+  double n = 0, sb = 0, sg = 0, sbb = 0, sbg = 0;
+  void add(double b, double g) {
+    n += 1;
+    sb += b;
+    sg += g;
+    sbb += b * b;
+    sbg += b * g;
+  }
+  // False when too few pixels or too little contrast to tell gain from offset.
+  bool solve(double& a, double& off) const {
+    if (n < 150) return false;
+    const double var = sbb / n - (sb / n) * (sb / n);
+    if (var < 25.0) return false;
+    a = std::clamp((sbg / n - (sb / n) * (sg / n)) / var, 0.5, 2.0);
+    off = sg / n - a * sb / n;
+    return true;
+  }
+};
+
+// Maps the aligned board onto the golden image's lighting and white balance: a gain/offset per
+// channel fitted on each tile of a coarse grid (uneven light, a lamp on one side), tiles that
+// cannot be fitted take the global fit, and the maps are interpolated bilinearly between tile
+// centres so no tile edge shows up as a difference.
 void normalise(cv::Mat& board, const cv::Mat& golden, const cv::Mat& valid) {
+  constexpr int kTile = 250;  // working px
+  const int nx = std::max(1, (board.cols + kTile / 2) / kTile), ny = std::max(1, (board.rows + kTile / 2) / kTile);
   std::vector<cv::Mat> bc, gc;
   cv::split(board, bc);
   cv::split(golden, gc);
   for (int c = 0; c < board.channels(); ++c) {
-    double n = 0, sb = 0, sg = 0, sbb = 0, sbg = 0;
+    LinearFit global;
+    std::vector<LinearFit> tiles(nx * ny);
     for (int y = 0; y < board.rows; y += 3) {
       const auto* pb = bc[c].ptr<std::uint8_t>(y);
       const auto* pg = gc[c].ptr<std::uint8_t>(y);
       const auto* pv = valid.ptr<std::uint8_t>(y);
+      const int ty = std::min(ny - 1, y * ny / board.rows);
       for (int x = 0; x < board.cols; x += 3) {
         if (!pv[x]) continue;
-        n += 1;
-        sb += pb[x];
-        sg += pg[x];
-        sbb += double(pb[x]) * pb[x];
-        sbg += double(pb[x]) * pg[x];
+        global.add(pb[x], pg[x]);
+        tiles[ty * nx + std::min(nx - 1, x * nx / board.cols)].add(pb[x], pg[x]);
       }
     }
-    if (n < 100) continue;
-    const double var = sbb / n - (sb / n) * (sb / n);
-    if (var < 1e-6) continue;
-    const double a = std::clamp((sbg / n - (sb / n) * (sg / n)) / var, 0.5, 2.0);
-    const double off = sg / n - a * sb / n;
-    bc[c].convertTo(bc[c], CV_8U, a, off);
+    double ga = 1.0, goff = 0.0;
+    global.solve(ga, goff);
+    cv::Mat gain(ny, nx, CV_32F), offset(ny, nx, CV_32F);
+    for (int t = 0; t < nx * ny; ++t) {
+      double a = ga, off = goff;
+      tiles[t].solve(a, off);
+      gain.at<float>(t / nx, t % nx) = static_cast<float>(a);
+      offset.at<float>(t / nx, t % nx) = static_cast<float>(off);
+    }
+    cv::resize(gain, gain, board.size(), 0, 0, cv::INTER_LINEAR);
+    cv::resize(offset, offset, board.size(), 0, 0, cv::INTER_LINEAR);
+    cv::Mat f;
+    cv::multiply(bc[c], gain, f, 1.0, CV_32F);  // two passes, straight from and back to 8 bits
+    cv::add(f, offset, bc[c], cv::noArray(), CV_8U);
   }
   cv::merge(bc, board);
 }

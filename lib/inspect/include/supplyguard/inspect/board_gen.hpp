@@ -32,6 +32,8 @@ struct VariantSpec {
   double scale = 1.0;
   double brightness = 1.0;            // global gain (1.2 = +20 %)
   std::array<double, 3> white_balance{1.0, 1.0, 1.0};  // per-channel gain (B, G, R)
+  double gradient = 0.0;              // uneven light: linear ramp +-G across the board (0.1 = +-10 %)
+  double gradient_angle_deg = 0.0;    // direction of the ramp
   bool blur = false;                  // Gaussian, sigma ~1 px at 4000 px width
   bool noise = false;                 // Gaussian sensor noise, sigma ~4 grey levels
   double extra_w = 20.0, extra_h = 40.0;  // tiny extra part size at 4000 px width (scaled)
@@ -52,7 +54,8 @@ cv::Mat render_golden(const BoardSpec& spec);
 cv::Mat render_variant(const BoardSpec& spec, const VariantSpec& variant, Truth* truth);
 
 // Random pose/lighting inside the bounds the inspector must hold under (rotation +-5 deg,
-// scale +-5 %, brightness +-20 %, white balance +-5 %, mild blur, noise), from a seed.
+// scale +-5 %, brightness +-20 %, white balance +-5 %, uneven light up to +-10 % across the board,
+// mild blur on half of them, noise), from a seed.
 VariantSpec random_conditions(std::uint64_t seed, double max_rotate = 5.0, double max_scale = 0.05,
                               double max_brightness = 0.2);
 
