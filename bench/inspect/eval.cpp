@@ -93,7 +93,7 @@ int main(int argc, char** argv) {
   }
   std::printf("board size                         %dx%d, tiny extra part %.0fx%.0f px at 4000 px width\n", width, height,
               extra_long / 2, extra_long);
-  std::printf("extra-part pairs                   %d (random pose +-5 deg, scale +-5 %%, brightness +-20 %%, WB, blur, noise)\n", extra.boards);
+  std::printf("extra-part pairs                   %d (random pose +-5 deg, scale +-5 %%, brightness +-20 %%, WB, light ramp, blur, noise)\n", extra.boards);
   std::printf("  recall (found as extra_component) %.3f (%d/%d), found at all %d/%d\n",
               double(extra.right_kind) / extra.plants, extra.right_kind, extra.plants, extra.found, extra.plants);
   std::printf("  false positives per board         %.2f (%d total), registration failures %d\n",
