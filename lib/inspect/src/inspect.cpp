@@ -1,0 +1,302 @@
+// The inspection pipeline (see inspect.hpp for the stages). Works on a copy at most 2000 px on
+// the long side: a 20x40 part on a 4000x3000 board is still 10x20 px there, and every stage
+// costs a quarter of full resolution.
+#include "supplyguard/inspect/inspect.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <numeric>
+
+#include <fmt/format.h>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "registration.hpp"
+#include "supplyguard/core/error.hpp"
+
+namespace sg::inspect {
+namespace {
+
+using core::InputError;
+
+constexpr double kWorkSide = 2000.0;  // long side of the working copy
+constexpr double kRegSide = 1000.0;   // long side of the registration copy
+
+double scale_for(const cv::Mat& m, double side) { return std::min(1.0, side / std::max(m.cols, m.rows)); }
+
+cv::Mat shrink(const cv::Mat& m, double s) {
+  if (s >= 1.0) return m;
+  cv::Mat out;
+  cv::resize(m, out, cv::Size(), s, s, cv::INTER_AREA);
+  return out;
+}
+
+cv::Matx33d scaling(double s) { return {s, 0, 0, 0, s, 0, 0, 0, 1}; }
+
+void check_pair(const cv::Mat& golden, const cv::Mat& board, const cv::Mat& mask, const Options& opt) {
+  const double rw = double(board.cols) / golden.cols, rh = double(board.rows) / golden.rows;
+  if (rw < 0.5 || rw > 2.0 || rh < 0.5 || rh > 2.0 || std::max(rw, rh) / std::min(rw, rh) > 1.25)
+    throw InputError::in(opt.board_name,
+                         fmt::format("board image is {}x{} but golden {} is {}x{}: photos must be of the same "
+                                     "framing and resolution (within 2x, same aspect)",
+                                     board.cols, board.rows, opt.golden_name, golden.cols, golden.rows));
+  if (!mask.empty() && mask.size() != golden.size())
+    throw InputError::in(opt.mask_name, fmt::format("mask is {}x{} but golden {} is {}x{}: a mask is drawn in golden "
+                                                    "coordinates",
+                                                    mask.cols, mask.rows, opt.golden_name, golden.cols, golden.rows));
+}
+
+// Least-squares gain/offset g ~ a*b + off, accumulated over a sparse grid.
+struct LinearFit {
+  double n = 0, sb = 0, sg = 0, sbb = 0, sbg = 0;
+  void add(double b, double g) {
+    n += 1;
+    sb += b;
+    sg += g;
+    sbb += b * b;
+    sbg += b * g;
+  }
+  // False when too few pixels or too little contrast to tell gain from offset.
+  bool solve(double& a, double& off) const {
+    if (n < 150) return false;
+    const double var = sbb / n - (sb / n) * (sb / n);
+    if (var < 25.0) return false;
+    a = std::clamp((sbg / n - (sb / n) * (sg / n)) / var, 0.5, 2.0);
+    off = sg / n - a * sb / n;
+    return true;
+  }
+};
+
+// Maps the aligned board onto the golden image's lighting and white balance: a gain/offset per
+// channel fitted on each tile of a coarse grid (uneven light, a lamp on one side), tiles that
+// cannot be fitted take the global fit, and the maps are interpolated bilinearly between tile
+// centres so no tile edge shows up as a difference.
+void normalise(cv::Mat& board, const cv::Mat& golden, const cv::Mat& valid) {
+  constexpr int kTile = 250;  // working px
+  const int nx = std::max(1, (board.cols + kTile / 2) / kTile), ny = std::max(1, (board.rows + kTile / 2) / kTile);
+  std::vector<cv::Mat> bc, gc;
+  cv::split(board, bc);
+  cv::split(golden, gc);
+  for (int c = 0; c < board.channels(); ++c) {
+    LinearFit global;
+    std::vector<LinearFit> tiles(nx * ny);
+    for (int y = 0; y < board.rows; y += 3) {
+      const auto* pb = bc[c].ptr<std::uint8_t>(y);
+      const auto* pg = gc[c].ptr<std::uint8_t>(y);
+      const auto* pv = valid.ptr<std::uint8_t>(y);
+      const int ty = std::min(ny - 1, y * ny / board.rows);
+      for (int x = 0; x < board.cols; x += 3) {
+        if (!pv[x]) continue;
+        global.add(pb[x], pg[x]);
+        tiles[ty * nx + std::min(nx - 1, x * nx / board.cols)].add(pb[x], pg[x]);
+      }
+    }
+    double ga = 1.0, goff = 0.0;
+    global.solve(ga, goff);
+    cv::Mat gain(ny, nx, CV_32F), offset(ny, nx, CV_32F);
+    for (int t = 0; t < nx * ny; ++t) {
+      double a = ga, off = goff;
+      tiles[t].solve(a, off);
+      gain.at<float>(t / nx, t % nx) = static_cast<float>(a);
+      offset.at<float>(t / nx, t % nx) = static_cast<float>(off);
+    }
+    cv::resize(gain, gain, board.size(), 0, 0, cv::INTER_LINEAR);
+    cv::resize(offset, offset, board.size(), 0, 0, cv::INTER_LINEAR);
+    cv::Mat f;
+    cv::multiply(bc[c], gain, f, 1.0, CV_32F);  // two passes, straight from and back to 8 bits
+    cv::add(f, offset, bc[c], cv::noArray(), CV_8U);
+  }
+  cv::merge(bc, board);
+}
+
+// Per pixel: the colour distance (largest channel difference) from a to the closest of the 3x3
+// pixels around the same spot in b: zero when a one-pixel shift explains it. Done both ways and
+// the smaller kept, so misregistration and a blurred edge do not count, while a part present in
+// only one image differs from everything around it in the other, in both directions.
+cv::Mat nearest_distance(const std::vector<cv::Mat>& a, const std::vector<cv::Mat>& b) {
+  const cv::Size size = a[0].size();
+  std::vector<cv::Mat> padded(b.size());
+  for (size_t c = 0; c < b.size(); ++c) cv::copyMakeBorder(b[c], padded[c], 1, 1, 1, 1, cv::BORDER_REPLICATE);
+  cv::Mat best(size, CV_8U, cv::Scalar(255)), dist, t;
+  for (int dy = 0; dy <= 2; ++dy)
+    for (int dx = 0; dx <= 2; ++dx) {
+      const cv::Rect roi(dx, dy, size.width, size.height);
+      cv::absdiff(a[0], padded[0](roi), dist);
+      for (size_t c = 1; c < a.size(); ++c) {
+        cv::absdiff(a[c], padded[c](roi), t);
+        cv::max(dist, t, dist);
+      }
+      cv::min(best, dist, best);
+    }
+  return best;
+}
+
+cv::Mat structural_difference(const cv::Mat& g, const cv::Mat& b) {
+  std::vector<cv::Mat> gc, bc;
+  cv::split(g, gc);
+  cv::split(b, bc);
+  cv::Mat d;
+  cv::min(nearest_distance(bc, gc), nearest_distance(gc, bc), d);
+  return d;
+}
+
+// The bare-board colour (solder mask): the most common colour of the golden image, found in a
+// coarse 16x16x16 histogram over a sparse grid, then averaged inside the winning bin.
+cv::Vec3d board_colour(const cv::Mat& golden) {
+  std::vector<int> hist(4096, 0);
+  auto bin = [](const cv::Vec3b& p) { return (p[0] >> 4) << 8 | (p[1] >> 4) << 4 | (p[2] >> 4); };
+  for (int y = 0; y < golden.rows; y += 4)
+    for (int x = 0; x < golden.cols; x += 4) ++hist[bin(golden.at<cv::Vec3b>(y, x))];
+  const int best = static_cast<int>(std::max_element(hist.begin(), hist.end()) - hist.begin());
+  cv::Vec3d sum(0, 0, 0);
+  double n = 0;
+  for (int y = 0; y < golden.rows; y += 4)
+    for (int x = 0; x < golden.cols; x += 4) {
+      const auto& p = golden.at<cv::Vec3b>(y, x);
+      if (bin(p) == best) {
+        sum += cv::Vec3d(p[0], p[1], p[2]);
+        n += 1;
+      }
+    }
+  return sum * (1.0 / n);
+}
+
+// Share of the region's changed pixels that do not look like bare board.
+// A part added on bare board: low in golden, high in board. Removed: the reverse. Swapped: both high.
+double foreground_share(const cv::Mat& img, const cv::Mat& changed, const cv::Rect& box, const cv::Vec3d& bg) {
+  double n = 0, fg = 0;
+  for (int y = box.y; y < box.br().y; ++y)
+    for (int x = box.x; x < box.br().x; ++x) {
+      if (!changed.at<std::uint8_t>(y, x)) continue;
+      const auto& p = img.at<cv::Vec3b>(y, x);
+      const double dist = std::abs(p[0] - bg[0]) + std::abs(p[1] - bg[1]) + std::abs(p[2] - bg[2]);
+      n += 1;
+      fg += dist > 45 ? 1 : 0;
+    }
+  return n > 0 ? fg / n : 0.0;
+}
+
+// The pipeline works on 8-bit BGR; grey or BGRA images from library callers are converted.
+cv::Mat as_bgr(const cv::Mat& m, const std::string& name) {
+  if (m.depth() != CV_8U) throw InputError::in(name, "image must have 8-bit channels");
+  if (m.channels() == 3) return m;
+  cv::Mat out;
+  if (m.channels() == 1) cv::cvtColor(m, out, cv::COLOR_GRAY2BGR);
+  else if (m.channels() == 4) cv::cvtColor(m, out, cv::COLOR_BGRA2BGR);
+  else throw InputError::in(name, "image must have 1, 3 or 4 channels");
+  return out;
+}
+
+}  // namespace
+
+std::string_view to_string(ChangeKind k) {
+  switch (k) {
+    case ChangeKind::extra: return "extra_component";
+    case ChangeKind::missing: return "missing_component";
+    case ChangeKind::changed: return "changed_component";
+  }
+  return "?";
+}
+
+Result inspect(const cv::Mat& golden_raw, const cv::Mat& board_raw, const cv::Mat& mask, const Options& opt) {
+  if (golden_raw.empty() || board_raw.empty()) throw InputError::in(golden_raw.empty() ? opt.golden_name : opt.board_name, "empty image");
+  const cv::Mat golden_in = as_bgr(golden_raw, opt.golden_name), board_in = as_bgr(board_raw, opt.board_name);
+  if (!mask.empty() && (mask.type() != CV_8UC1)) throw InputError::in(opt.mask_name, "mask must be a single-channel 8-bit image");
+  check_pair(golden_in, board_in, mask, opt);
+  Result res;
+  res.golden_size = golden_in.size();
+
+  // Working copies (colour) and registration copies (grey, smaller), made from each other.
+  const double gw = scale_for(golden_in, kWorkSide), bw = scale_for(board_in, kWorkSide);
+  res.work_scale = gw;
+  const cv::Mat golden = shrink(golden_in, gw), board = shrink(board_in, bw);
+  cv::Mat ggrey, bgrey;
+  cv::cvtColor(golden, ggrey, cv::COLOR_BGR2GRAY);
+  cv::cvtColor(board, bgrey, cv::COLOR_BGR2GRAY);
+  const double gr = scale_for(ggrey, kRegSide), br = scale_for(bgrey, kRegSide);
+  res.registration = detail::register_board(shrink(ggrey, gr), gw * gr, shrink(bgrey, br), bw * br, opt);
+  if (!res.registration.ok) return res;
+
+  // Board into the golden frame at working scale; `valid` marks golden pixels the photo covers.
+  const cv::Matx33d h = scaling(gw) * res.registration.board_to_golden * scaling(1.0 / bw);
+  cv::Mat aligned, valid;
+  cv::warpPerspective(board, aligned, cv::Mat(h), golden.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT);
+  cv::warpPerspective(cv::Mat(board.size(), CV_8U, cv::Scalar(255)), valid, cv::Mat(h), golden.size(), cv::INTER_NEAREST,
+                      cv::BORDER_CONSTANT, cv::Scalar(0));
+  cv::erode(valid, valid, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(9, 9)));
+  if (!mask.empty()) {
+    cv::Mat m;
+    cv::resize(mask, m, golden.size(), 0, 0, cv::INTER_NEAREST);
+    valid.setTo(0, m);
+  }
+
+  normalise(aligned, golden, valid);
+  cv::Mat gs, bs;
+  cv::GaussianBlur(golden, gs, cv::Size(5, 5), 1.0);
+  cv::GaussianBlur(aligned, bs, cv::Size(5, 5), 1.0);
+  cv::Mat diff = structural_difference(gs, bs);
+  diff.setTo(0, valid == 0);
+
+  cv::Mat changed = diff > opt.threshold;
+  if (const char* dir = std::getenv("SG_INSPECT_DEBUG")) {  // developer aid: intermediate images
+    cv::imwrite(std::string(dir) + "/aligned.png", bs);
+    cv::imwrite(std::string(dir) + "/golden.png", gs);
+    cv::imwrite(std::string(dir) + "/diff.png", diff * 4);
+  }
+  cv::morphologyEx(changed, changed, cv::MORPH_OPEN, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(3, 3)));
+  const double valid_px = cv::countNonZero(valid);
+  res.changed_fraction = valid_px > 0 ? cv::countNonZero(changed) / valid_px : 0.0;
+  if (res.changed_fraction > opt.max_changed_fraction) {
+    res.registration.ok = false;
+    res.registration.reason = fmt::format(
+        "{:.0f}% of the board differs after alignment: not the same board, or the alignment is wrong",
+        100 * res.changed_fraction);
+    return res;
+  }
+
+  // Group nearby changed pixels (a removed part leaves pads between its changed ends).
+  cv::Mat grouped, labels, stats, centroids;
+  cv::dilate(changed, grouped, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(7, 7)));
+  const int n = cv::connectedComponentsWithStats(grouped, labels, stats, centroids, 8, CV_32S);
+  std::vector<double> area(n, 0), sum(n, 0);
+  std::vector<cv::Rect> box(n);
+  std::vector<cv::Point> pts;
+  cv::findNonZero(changed, pts);
+  for (const cv::Point& p : pts) {
+    const int l = labels.at<int>(p);
+    box[l] = area[l] == 0 ? cv::Rect(p, cv::Size(1, 1)) : (box[l] | cv::Rect(p, cv::Size(1, 1)));
+    area[l] += 1;
+    sum[l] += diff.at<std::uint8_t>(p);
+  }
+  const double min_area = opt.min_area > 0 ? opt.min_area : 200.0 * std::pow(golden_in.cols / 4000.0, 2);
+  const double to_golden = 1.0 / gw;
+  const cv::Vec3d bare = board_colour(gs);
+  for (int l = 1; l < n; ++l) {
+    const double a = area[l] * to_golden * to_golden;
+    if (area[l] == 0 || a < min_area) continue;
+    Region r;
+    r.area = a;
+    r.contrast = sum[l] / area[l];
+    r.foreground_golden = foreground_share(gs, changed, box[l], bare);
+    r.foreground_board = foreground_share(bs, changed, box[l], bare);
+    const double lean = r.foreground_board - r.foreground_golden;
+    r.kind = lean > 0.3 ? ChangeKind::extra : lean < -0.3 ? ChangeKind::missing : ChangeKind::changed;
+    const cv::Rect& b = box[l];
+    r.bbox = cv::Rect(cv::Point(static_cast<int>(std::floor(b.x * to_golden)), static_cast<int>(std::floor(b.y * to_golden))),
+                      cv::Point(static_cast<int>(std::ceil(b.br().x * to_golden)), static_cast<int>(std::ceil(b.br().y * to_golden)))) &
+             cv::Rect(0, 0, golden_in.cols, golden_in.rows);
+    // Confidence grows with contrast above threshold and with size above the minimum.
+    const double c = std::clamp((r.contrast - opt.threshold) / 60.0, 0.0, 1.0);
+    const double s = std::clamp(std::log2(a / min_area) / 4.0, 0.0, 1.0);
+    r.score = std::clamp(0.5 + 0.3 * c + 0.2 * s, 0.0, 1.0);
+    res.regions.push_back(r);
+  }
+  // Extra parts first (what an implant looks like), then by confidence.
+  std::sort(res.regions.begin(), res.regions.end(), [](const Region& a, const Region& b) {
+    if ((a.kind == ChangeKind::extra) != (b.kind == ChangeKind::extra)) return a.kind == ChangeKind::extra;
+    return a.score != b.score ? a.score > b.score : a.area > b.area;
+  });
+  return res;
+}
+
+}  // namespace sg::inspect
