@@ -49,3 +49,38 @@ TEST(HuntScenario, NoPlantsNoMediumFindings) {
       EXPECT_LT(f.severity, sg::core::Severity::medium) << sg::core::to_json_line(f);
   }
 }
+
+// Fleet scenarios: BMCs polled internally stay quiet; the implanted BMCs are each found calling
+// the one shared C2, and no other BMC is accused.
+TEST(HuntScenario, ImplantedBmcsAcrossAFleet) {
+  ScenarioConfig cfg;
+  cfg.seed = 21;
+  cfg.hosts = 12;
+  cfg.hours = 1.0;
+  cfg.plants = false;
+  cfg.bmcs = true;
+  cfg.implant_bmcs = {1, 4, 7, 10};
+  Generated g;
+  generate(cfg, g);
+  ASSERT_EQ(g.truth.plants.size(), 4u);
+  const auto findings = analyze_file(g.path);
+  for (const auto& p : g.truth.plants) EXPECT_TRUE(found(findings, p)) << p.src;
+  for (const auto& f : findings) {
+    if (f.type != "mgmt_egress") continue;
+    const std::string src = f.fields.value("src", "");
+    EXPECT_TRUE(src == bmc_address(1) || src == bmc_address(4) || src == bmc_address(7) || src == bmc_address(10))
+        << src;
+    EXPECT_EQ(f.fields.value("dst", ""), cfg.implant_c2);
+  }
+  for (const auto& f : findings) {
+    if (f.type == "mgmt_egress" || f.type == "beacon") continue;
+    EXPECT_LT(f.severity, sg::core::Severity::medium) << sg::core::to_json_line(f);
+  }
+}
+
+TEST(HuntScenario, AddressPlan) {
+  EXPECT_EQ(host_address(0), "10.1.0.10");
+  EXPECT_EQ(host_address(201), "10.1.1.11");
+  EXPECT_EQ(bmc_address(0), "10.99.1.10");
+  EXPECT_EQ(bmc_address(201), "10.99.2.11");
+}

@@ -29,6 +29,10 @@ void add_traffic(CLI::App& app, Action& action) {
       ->check(CLI::Range(1, 4094));
   sub->add_flag("--qinq", o->cfg.qinq, "With --vlan: add an outer 802.1ad tag (QinQ)");
   sub->add_flag("--no-plants", o->no_plants, "Only ordinary traffic (for false-positive checks)");
+  sub->add_flag("--bmcs", o->cfg.bmcs, "Give every host a BMC (10.99.1.x) polled over Redfish by the admin host");
+  sub->add_option("--implant-bmc", o->cfg.implant_bmcs,
+                  "Host index whose BMC beacons to the shared C2 (repeatable; fleet scenarios)");
+  sub->add_option("--implant-c2", o->cfg.implant_c2, "The implanted BMCs' C2 address");
   sub->add_flag("--dense", o->cfg.dense, "Add continuous small-packet storage traffic (benchmarks)");
   sub->footer("Example:\n  supplyguard-gen traffic --seed 7 --hosts 20 --hours 2 -o cap.pcap --truth truth.json");
   sub->callback([&action, o] {

@@ -191,6 +191,8 @@ std::string base32(Rng& rng, std::size_t n) {
 }
 
 IpAddr host_addr(int i) { return v4(10, 1, std::uint8_t(i / 200), std::uint8_t(10 + i % 200)); }
+// Starts at 10.99.1.x so it never collides with the single-BMC plant (10.99.0.21).
+IpAddr bmc_addr(int i) { return v4(10, 99, std::uint8_t(1 + i / 200), std::uint8_t(10 + i % 200)); }
 
 // Serialises the sorted packets.
 void serialise(const Builder& b, PcapWriter& w) {
@@ -273,6 +275,9 @@ void serialise(const Builder& b, PcapWriter& w) {
 }
 
 }  // namespace
+
+std::string host_address(int i) { return host_addr(i).str(); }
+std::string bmc_address(int i) { return bmc_addr(i).str(); }
 
 int parse_linktype(const std::string& name) {
   if (name == "en10mb" || name == "ethernet") return 1;
@@ -415,6 +420,35 @@ ScenarioTruth write_scenario(const ScenarioConfig& cfg, std::FILE* out) {
       }
       b.tcp(start + 20 * kSec, src, dst, 4443, ex, 30'000);
       truth.plants.push_back({"long_connection", src.str(), dst.str(), "", 4443, "tcp", "open for the whole capture"});
+    }
+  }
+
+  if (cfg.bmcs || !cfg.implant_bmcs.empty()) {
+    // Separate stream, so turning BMCs on leaves the rest of the scenario byte-identical.
+    Rng brng{cfg.seed * 0x9E3779B97F4A7C15ULL + 11};
+    Builder bb(brng, end);
+    if (cfg.bmcs) {
+      for (int i = 0; i < cfg.hosts; ++i)  // Redfish health polls from the admin workstation.
+        for (Micros t = start + Micros(brng.uniform(0, 300) * kSec); t < end; t += 300 * kSec)
+          bb.tcp(t, admin, bmc_addr(i), 443, {{0, 300, 1000}, {1, std::uint32_t(brng.uniform(800, 1600)), 5'000}}, 500);
+    }
+    const auto c2 = parse_ip(cfg.implant_c2);
+    if (!c2) throw std::runtime_error("implant C2 is not an IP address: " + cfg.implant_c2);
+    const double period = std::max(5.0, std::min(900.0, span_s / 10));
+    for (int i : cfg.implant_bmcs) {
+      if (i < 0 || i >= cfg.hosts) throw std::runtime_error("implant BMC index out of range");
+      const IpAddr src = bmc_addr(i);
+      for (Micros t = start + Micros(brng.uniform(0, period) * kSec); t < end;
+           t += Micros(period * (1 + brng.uniform(-0.25, 0.25)) * kSec))
+        bb.tcp(t, src, *c2, 443, {{0, std::uint32_t(brng.uniform(600, 700)), 1000}, {1, 150, 50'000}}, 50'000);
+      truth.plants.push_back({"mgmt_egress", src.str(), c2->str(), "", 443, "tcp", "implanted BMC beacon"});
+    }
+    // Merge: flow indices of the BMC builder follow the main builder's.
+    const auto base = std::uint32_t(b.flows.size());
+    b.flows.insert(b.flows.end(), bb.flows.begin(), bb.flows.end());
+    for (Pkt p : bb.pkts) {
+      p.flow += base;
+      b.pkts.push_back(p);
     }
   }
 

@@ -28,7 +28,18 @@ struct ScenarioConfig {
   bool plants = true;
   bool dense = false;          // add continuous small-packet bulk traffic (benchmarks)
   core::Micros start = 1793606400'000'000;  // 2026-11-02T08:00:00Z
+  // Fleet scenarios: every host also has a BMC (bmc_address(i)) that the admin workstation polls
+  // over Redfish, and the BMCs of `implant_bmcs` (host indices) beacon to one shared C2 -- the
+  // pattern of an implant added to many boards of one model. Off by default, so existing seeds
+  // keep producing the same bytes.
+  bool bmcs = false;
+  std::vector<int> implant_bmcs;
+  std::string implant_c2 = "203.0.113.66";
 };
+
+// The scenario's address plan, so inventories (fleet) can be written for a capture.
+std::string host_address(int i);  // 10.1.x.y
+std::string bmc_address(int i);   // 10.99.x.y, inside ScenarioTruth::mgmt_net
 
 struct Plant {
   std::string type;            // finding type expected: beacon, mgmt_egress, dns_tunnel, exfil, long_connection
