@@ -76,6 +76,8 @@ struct ServeOptions {
   std::string token;                       // required on every request
   std::function<FleetView()> load;         // called per request (or cached briefly)
   std::function<void(const std::string&)> log;  // access log sink; may be empty
+  bool allow_remote = false;               // a non-loopback listen address must be asked for
+  std::function<void(const std::string&)> ready;  // called once bound, with "host:port" (port 0 resolved)
 };
 // Serves the dashboard (HTML) and the JSON API (/api/hosts, /api/hosts/<host>, /api/findings,
 // /api/correlations) until stop_serving() or a signal. Throws on a bad listen address.
