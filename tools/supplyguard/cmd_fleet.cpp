@@ -87,6 +87,7 @@ void write_verdict_table(const std::vector<fleet::HostVerdict>& verdicts, std::o
 int run_verdict(const FleetOptions& o, Output& out, std::optional<core::Severity> fail_on) {
   auto store = fleet::Store::open(o.db, {o.min_hosts});
   const auto a = store->assess();
+  out.discard();  // verdicts, not findings: no findings table after ours
   if (out.format() == core::Format::table)
     write_verdict_table(a.verdicts, std::cout);
   else

@@ -14,7 +14,9 @@ namespace {
 using ResultPtr = std::unique_ptr<PGresult, decltype(&PQclear)>;
 
 std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  for (auto& c : s)
+    if (c == '\n' || c == '\t') c = ' ';  // libpq messages span lines
+  while (!s.empty() && s.back() == ' ') s.pop_back();
   return s;
 }
 
