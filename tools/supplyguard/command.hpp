@@ -28,6 +28,9 @@ class Output {
   core::Format format() const { return format_; }
   // Flushes buffered output; returns kExitFailOn when --fail-on triggered, else kExitOk.
   int finish();
+  // For subcommands whose output is not findings (fleet verdict): nothing is written at finish,
+  // so a table-format run does not end with an empty findings table.
+  void discard() { finished_ = true; }
 
  private:
   core::Format format_;

@@ -1,0 +1,258 @@
+// serve / stop_serving: the dashboard and JSON API over cpp-httplib. This file only routes,
+// authenticates and sets headers; pages and JSON come from pages.cpp and api.cpp.
+#include <httplib.h>
+
+#include <chrono>
+#include <mutex>
+#include <thread>
+
+#include "supplyguard/core/error.hpp"
+#include "supplyguard/fleet/fleet.hpp"
+#include "web/api.hpp"
+#include "web/auth.hpp"
+#include "web/escape.hpp"
+#include "web/listen.hpp"
+#include "web/pages.hpp"
+#include "web/style.hpp"
+#include "web/view_index.hpp"
+
+namespace sg::fleet {
+namespace {
+
+using httplib::Request;
+using httplib::Response;
+using Routing = httplib::Server::HandlerResponse;
+
+// One server per process; stop_serving() reaches it from a signal-watching thread or a test.
+std::mutex g_mu;
+httplib::Server* g_server = nullptr;
+bool g_stop_pending = false;  // stop asked before the server was up: serve() returns at once
+
+// A view and its index, loaded together and shared by the requests that arrive while it is fresh.
+struct Snapshot {
+  explicit Snapshot(FleetView v) : view(std::move(v)), index(view) {}
+  FleetView view;
+  web::ViewIndex index;
+};
+
+// Re-reads the store at most every couple of seconds: a dashboard reload per second by several
+// people must not turn into as many full reads of a large store.
+class ViewCache {
+ public:
+  explicit ViewCache(std::function<FleetView()> load) : load_(std::move(load)) {}
+  std::shared_ptr<const Snapshot> get() {
+    std::lock_guard lock(mu_);
+    const auto now = std::chrono::steady_clock::now();
+    if (!snap_ || now - at_ > std::chrono::seconds(2)) {
+      snap_ = std::make_shared<const Snapshot>(load_());
+      at_ = now;
+    }
+    return snap_;
+  }
+
+ private:
+  std::function<FleetView()> load_;
+  std::mutex mu_;
+  std::shared_ptr<const Snapshot> snap_;
+  std::chrono::steady_clock::time_point at_;
+};
+
+constexpr const char* kHtml = "text/html; charset=utf-8";
+constexpr const char* kJson = "application/json";
+
+// Sent with every response, errors included (httplib applies default headers to all).
+httplib::Headers security_headers() {
+  return {
+      // Scripts and styles only from our own /static/; no inline script, no frames, no forms.
+      {"Content-Security-Policy",
+       "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+       "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"},
+      {"X-Content-Type-Options", "nosniff"},
+      {"X-Frame-Options", "DENY"},
+      {"Referrer-Policy", "no-referrer"},
+      {"Cache-Control", "no-store"},
+      {"Cross-Origin-Resource-Policy", "same-origin"},
+  };
+}
+
+bool is_api(const std::string& path) { return path.rfind("/api/", 0) == 0 || path == "/api"; }
+
+void send_json(Response& res, const web::ApiResponse& r) {
+  res.status = r.status;
+  res.set_content(r.body, kJson);
+}
+
+void send_error(const Request& req, Response& res, int status, const std::string& message) {
+  res.status = status;
+  if (is_api(req.path))
+    res.set_content(web::api_error(status, message).body, kJson);
+  else
+    res.set_content(web::message_page(std::to_string(status) + " " + message, message), kHtml);
+}
+
+// The request path with every segment percent-encoded again (httplib hands it to us decoded):
+// where the ?token= page load redirects to.
+std::string reencode(const std::string& path) {
+  std::string out;
+  std::size_t start = 1;
+  while (start <= path.size()) {
+    const auto slash = path.find('/', start);
+    const auto seg = path.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+    out += "/" + web::path_segment(seg);
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  return out.empty() ? "/" : out;
+}
+
+std::string now_iso() {
+  const auto t = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::system_clock::now().time_since_epoch());
+  return core::format_iso8601(t.count()).substr(0, 19) + "Z";
+}
+
+}  // namespace
+
+void serve(const ServeOptions& options) {
+  if (!options.load) throw std::invalid_argument("serve: no view loader");
+  if (options.token.empty())
+    throw core::InputError::in("--token", "a token is required (every request must present it)");
+  const web::ListenAddress at = web::parse_listen(options.listen);
+  if (!at.loopback && !options.allow_remote)
+    throw core::InputError::in("--listen", "\"" + options.listen +
+                                               "\" is not a loopback address; the dashboard binds loopback "
+                                               "unless --allow-remote is given");
+  const web::TokenCheck check(options.token);
+  ViewCache cache(options.load);
+  const auto log = [&options](const std::string& line) {
+    if (options.log) options.log(line);
+  };
+
+  httplib::Server svr;
+  svr.set_default_headers(security_headers());
+  svr.set_read_timeout(5, 0);
+  svr.set_write_timeout(10, 0);
+  svr.set_payload_max_length(64 * 1024);  // the API is read-only: no request needs a body
+
+  svr.set_pre_routing_handler([&check](const Request& req, Response& res) {
+    // Liveness for a supervisor; says nothing about the fleet, so it needs no token.
+    if (req.path == "/healthz") return Routing::Unhandled;
+    bool ok = false;
+    if (auto b = web::bearer(req.get_header_value("Authorization")); !b.empty()) ok = check.matches(b);
+    if (!ok)
+      if (auto c = web::cookie_value(req.get_header_value("Cookie"), web::kSessionCookie); !c.empty())
+        ok = check.session_matches(c);
+    bool via_query = false;
+    if (!ok && req.get_param_value_count("token") == 1) ok = via_query = check.matches(req.get_param_value("token"));
+    if (!ok) {
+      res.set_header("WWW-Authenticate", "Bearer realm=\"supplyguard\"");
+      send_error(req, res, 401, "unauthorized: present the token (Authorization: Bearer, or ?token= once)");
+      return Routing::Handled;
+    }
+    if (via_query && req.method == "GET" && !is_api(req.path)) {
+      // First page load: swap the token in the URL for a cookie the page's own requests carry,
+      // and drop it from the address bar (history, screenshots, Referer).
+      res.set_header("Set-Cookie", std::string(web::kSessionCookie) + "=" + check.session_value() +
+                                       "; Path=/; HttpOnly; SameSite=Strict");
+      res.set_redirect(reencode(req.path), 303);
+      return Routing::Handled;
+    }
+    return Routing::Unhandled;
+  });
+
+  svr.Get("/healthz", [](const Request&, Response& res) { res.set_content("ok\n", "text/plain; charset=utf-8"); });
+  svr.Get("/static/app.css", [](const Request&, Response& res) {
+    res.set_content(std::string(web::stylesheet()), "text/css; charset=utf-8");
+  });
+  svr.Get("/static/app.js", [](const Request&, Response& res) {
+    res.set_content(std::string(web::app_js()), "text/javascript; charset=utf-8");
+  });
+  svr.Get("/", [&cache](const Request&, Response& res) {
+    res.set_content(web::dashboard_page(cache.get()->index), kHtml);
+  });
+  svr.Get(R"(/host/([\s\S]+))", [&cache](const Request& req, Response& res) {
+    const auto snap = cache.get();
+    const std::string host = req.matches[1];
+    if (!snap->index.known(host)) return send_error(req, res, 404, "unknown host");
+    res.set_content(web::host_page(snap->index, host), kHtml);
+  });
+  svr.Get("/api/hosts", [&cache](const Request&, Response& res) { send_json(res, web::api_hosts(cache.get()->index)); });
+  svr.Get(R"(/api/hosts/([\s\S]+))", [&cache](const Request& req, Response& res) {
+    send_json(res, web::api_host(cache.get()->index, req.matches[1]));
+  });
+  svr.Get("/api/findings", [&cache](const Request& req, Response& res) {
+    send_json(res, web::api_findings(cache.get()->index, web::Params(req.params.begin(), req.params.end())));
+  });
+  svr.Get("/api/correlations", [&cache](const Request&, Response& res) {
+    send_json(res, web::api_correlations(cache.get()->index));
+  });
+  // Read-only service: every other method is refused outright (no CORS preflight either).
+  const auto refuse = [](const Request& req, Response& res) {
+    res.set_header("Allow", "GET, HEAD");
+    send_error(req, res, 405, "method not allowed");
+  };
+  svr.Post(".*", refuse);
+  svr.Put(".*", refuse);
+  svr.Patch(".*", refuse);
+  svr.Delete(".*", refuse);
+  svr.Options(".*", refuse);
+
+  svr.set_error_handler([](const Request& req, Response& res) {
+    if (res.body.empty()) send_error(req, res, res.status, res.status == 404 ? "not found" : "error");
+  });
+  svr.set_exception_handler([&log](const Request& req, Response& res, std::exception_ptr ep) {
+    std::string what = "unknown error";
+    try {
+      if (ep) std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    log(now_iso() + " error " + web::log_safe(req.path) + ": " + web::log_safe(what));
+    send_error(req, res, 500, "internal error (see the server log)");
+  });
+  svr.set_logger([&log](const Request& req, const Response& res) {
+    // The path only: the query may carry the token.
+    log(now_iso() + " " + web::log_safe(req.remote_addr) + " " + web::log_safe(req.method) + " " +
+        web::log_safe(req.path) + " " + std::to_string(res.status) + " " + std::to_string(res.body.size()));
+  });
+
+  int port = at.port;
+  if (port == 0)
+    port = svr.bind_to_any_port(at.host);
+  else if (!svr.bind_to_port(at.host, port))
+    port = -1;
+  if (port < 0) throw std::runtime_error("cannot listen on " + options.listen + " (in use, or not permitted)");
+  const std::string bound = (at.host.find(':') != std::string::npos ? "[" + at.host + "]" : at.host) + ":" +
+                            std::to_string(port);
+  {
+    std::lock_guard lock(g_mu);
+    if (g_server) throw std::runtime_error("serve: already serving in this process");
+    if (g_stop_pending) {
+      g_stop_pending = false;
+      return;
+    }
+    g_server = &svr;
+  }
+  log(now_iso() + " listening on http://" + bound + "/");
+  if (options.ready) options.ready(bound);
+  svr.listen_after_bind();
+  std::lock_guard lock(g_mu);
+  g_server = nullptr;
+  g_stop_pending = false;
+}
+
+void stop_serving() {
+  std::unique_lock lock(g_mu);
+  g_stop_pending = true;
+  // httplib's stop() is a no-op until the accept loop runs; wait briefly for it so a stop that
+  // races the start is not lost.
+  for (int i = 0; i < 5000 && g_server && !g_server->is_running(); ++i) {
+    lock.unlock();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    lock.lock();
+  }
+  if (g_server) g_server->stop();
+}
+
+}  // namespace sg::fleet
