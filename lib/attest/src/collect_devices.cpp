@@ -79,8 +79,7 @@ void collect_net(Tree& t, std::vector<Component>& out) {
     Component c;
     c.id = "net:" + name;
     c.bus = "net";
-    c.attrs["parent"] = *parent;
-    if (auto drv = t.link_name(d + "/device/driver")) c.attrs["driver"] = *drv;
+    c.attrs["parent"] = *parent;  // the parent's ids and driver are on its pci: component
     put(t, c.unit_attrs, "mac", d + "/address");
     out.push_back(std::move(c));
   }
