@@ -213,3 +213,19 @@ TEST(AttestSnapshotJson, BadDocumentsAreRefusedNamingFileAndPlace) {
   j["modules"][0]["size"] = -1;
   EXPECT_NE(err(j.dump()).find("modules[0].size"), std::string::npos);
 }
+
+TEST(AttestSnapshot, BytesThatAreNotUtf8AreEscapedNotFatal) {
+  TempDir d;
+  const auto cfg = sg::test::host_config("A", 3);
+  const auto root = d.path / cfg.hostname;
+  write_host_tree(cfg, root);
+  write(root / "proc/sys/kernel/hostname", "web\xff\xc3(\n");
+  write(root / "sys/bus/i2c/devices/3-0050/name", "caf\xc3\xa9\n");  // valid UTF-8 stays as is
+  CollectOptions o;
+  o.root = root;
+  const auto s = collect_snapshot(o);
+  EXPECT_EQ(s.host.hostname, "web\\xFF\\xC3(");
+  EXPECT_EQ(find(s, "i2c:3-0050")->attrs.at("name"), "caf\xc3\xa9");
+  EXPECT_NO_THROW(to_json(s).dump());
+  EXPECT_EQ(to_valid_utf8("\xed\xa0\x80"), "\\xED\\xA0\\x80");  // UTF-16 surrogate, not UTF-8
+}
