@@ -1,4 +1,6 @@
 // Buses and devices from sysfs: PCI, USB, I2C/SMBus, NICs, disks.
+#include <algorithm>
+
 #include "collectors.hpp"
 #include "supplyguard/attest/digest.hpp"
 
@@ -25,7 +27,14 @@ void collect_pci(Tree& t, std::vector<Component>& out) {
       put(t, c.attrs, k, d + "/" + k);
     if (auto drv = t.link_name(d + "/driver")) c.attrs["driver"] = *drv;
     // config: 256 bytes unprivileged, 4 KiB as root; rom: a PCI option ROM is at most 16 MiB.
-    if (auto cfg = t.binary(d + "/config", 1 << 16)) c.attrs["config_sha256"] = sha256_hex(*cfg);
+    if (auto cfg = t.binary(d + "/config", 1 << 16)) {
+      // The 64-byte standard header only, command and status registers zeroed: the rest of
+      // config space (capabilities, link and power state, MSI addresses) and those two registers
+      // change at run time, and would make every host differ from its golden copy.
+      cfg->resize(std::min<std::size_t>(cfg->size(), 64));
+      for (std::size_t i = 4; i < 8 && i < cfg->size(); ++i) (*cfg)[i] = 0;
+      c.attrs["config_sha256"] = sha256_hex(*cfg);
+    }
     if (auto rom = t.binary(d + "/rom", 1 << 24)) c.attrs["rom_sha256"] = sha256_hex(*rom);
     out.push_back(std::move(c));
   }
@@ -79,8 +88,7 @@ void collect_net(Tree& t, std::vector<Component>& out) {
     Component c;
     c.id = "net:" + name;
     c.bus = "net";
-    c.attrs["parent"] = *parent;
-    if (auto drv = t.link_name(d + "/device/driver")) c.attrs["driver"] = *drv;
+    c.attrs["parent"] = *parent;  // the parent's ids and driver are on its pci: component
     put(t, c.unit_attrs, "mac", d + "/address");
     out.push_back(std::move(c));
   }

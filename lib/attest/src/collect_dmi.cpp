@@ -10,7 +10,7 @@ namespace sg::attest::detail {
 namespace {
 
 void set(Attrs& a, const std::string& k, const std::string& v) {
-  if (!v.empty()) a[k] = v;
+  if (!v.empty()) a[k] = to_valid_utf8(v);  // SMBIOS strings are bytes, not necessarily UTF-8
 }
 
 std::string hex(std::uint64_t v, int width) {
@@ -58,8 +58,8 @@ void from_table(const SmbiosTable& table, std::vector<Component>& out, HostInfo&
         set(c.attrs, "family", s.str(0x1A));
         set(c.unit_attrs, "serial", s.str(7));
         set(c.unit_attrs, "uuid", uuid_text(s, 8));
-        host.system_vendor = s.str(4);
-        host.product = s.str(5);
+        host.system_vendor = to_valid_utf8(s.str(4));
+        host.product = to_valid_utf8(s.str(5));
         out.push_back(std::move(c));
         break;
       }
@@ -69,7 +69,7 @@ void from_table(const SmbiosTable& table, std::vector<Component>& out, HostInfo&
         set(c.attrs, "product", s.str(5));
         set(c.attrs, "version", s.str(6));
         set(c.unit_attrs, "serial", s.str(7));
-        if (host.baseboard.empty()) host.baseboard = s.str(5);
+        if (host.baseboard.empty()) host.baseboard = to_valid_utf8(s.str(5));
         out.push_back(std::move(c));
         break;
       }
@@ -87,7 +87,7 @@ void from_table(const SmbiosTable& table, std::vector<Component>& out, HostInfo&
         std::string socket = s.str(4);
         if (socket.empty()) socket = "cpu" + std::to_string(cpu_n);
         ++cpu_n;
-        auto c = make("cpu:" + socket);
+        auto c = make("cpu:" + to_valid_utf8(socket));
         set(c.attrs, "manufacturer", s.str(7));
         set(c.attrs, "version", s.str(0x10));
         set(c.attrs, "family", hex(s.u8(6), 2));
@@ -102,7 +102,7 @@ void from_table(const SmbiosTable& table, std::vector<Component>& out, HostInfo&
         std::string slot = s.str(0x10);
         if (slot.empty()) slot = "dimm" + std::to_string(mem_n);
         ++mem_n;
-        auto c = make("memory:" + slot);
+        auto c = make("memory:" + to_valid_utf8(slot));
         std::uint64_t mb = s.u16(0x0C);
         if (mb == 0x7FFF && s.has(0x1C, 4)) mb = s.u32(0x1C);
         else if (mb != 0xFFFF && (mb & 0x8000)) mb = (mb & 0x7FFF) / 1024;  // size given in KB

@@ -146,13 +146,14 @@ void collect_firmware(Tree& t, const CollectOptions& o, std::vector<FirmwareFile
     }
     const auto st = it->symlink_status(ec);
     if (ec) continue;
-    const std::string rel = it->path().lexically_relative(top).string();
+    const std::string raw_rel = it->path().lexically_relative(top).string();
+    const std::string rel = to_valid_utf8(raw_rel);
     if (fs::is_symlink(st)) {
       // Not followed: the link itself is the evidence, and following could leave the root.
       if (!wanted(rel)) continue;
       FirmwareFile f;
       f.path = rel;
-      f.symlink = fs::read_symlink(it->path(), ec).string();
+      f.symlink = to_valid_utf8(fs::read_symlink(it->path(), ec).string());
       out.push_back(std::move(f));
     } else if (fs::is_regular_file(st) && wanted(rel)) {
       FirmwareFile f;

@@ -359,7 +359,12 @@ Bytes encode_smbios(const std::string& model, std::uint64_t seed) {
     s.u16(4, 0x1000);
     s.u16(8, 72);
     s.u16(10, 64);
-    s.u16(0x0C, std::uint16_t(d.size_mb));
+    if (d.size_mb >= 0x7FFF) {  // 32 GiB and up: "see Extended Size"
+      s.u16(0x0C, 0x7FFF);
+      s.u32(0x1C, d.size_mb);
+    } else {
+      s.u16(0x0C, std::uint16_t(d.size_mb));
+    }
     s.u8(0x0E, 0x09);  // DIMM
     s.str(0x10, d.locator);
     s.str(0x11, d.bank);

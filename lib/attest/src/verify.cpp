@@ -289,9 +289,8 @@ void diff_eventlog(const Snapshot& s, const Baseline& b, Emitter& em, std::set<s
 }  // namespace
 
 std::vector<Finding> check_replay(const Snapshot& s) {
-  std::vector<Finding> out;
   const auto& ev = s.eventlog;
-  if (!ev.present || ev.tpm_pcrs.empty()) return out;
+  if (!ev.present || ev.tpm_pcrs.empty()) return {};
   VerifyContext ctx;
   Emitter em(s, s.host.model, ctx);
   for (const auto& [alg_text, tpm_bank] : ev.tpm_pcrs) {
@@ -337,7 +336,7 @@ std::vector<Finding> check_replay(const Snapshot& s) {
       f.evidence["tpm"] = t->second;
     }
   }
-  return out;
+  return em.take();
 }
 
 std::vector<Finding> verify_snapshot(const Snapshot& s, const Baseline& b, const VerifyContext& ctx) {

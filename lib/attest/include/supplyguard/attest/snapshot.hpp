@@ -99,6 +99,10 @@ struct CollectOptions {
 // for a malformed DMI table or event log the parser's message naming the file and byte offset.
 Snapshot collect_snapshot(const CollectOptions& options);
 
+// Text read from a host (sysfs attributes, SMBIOS strings, file names) as valid UTF-8: bytes
+// that are not UTF-8 become "\\xNN", so the snapshot stays JSON and nothing is silently dropped.
+std::string to_valid_utf8(std::string_view raw);
+
 Json to_json(const Snapshot& s);
 // Throws core::InputError naming `source` and the JSON path or byte offset of the problem.
 Snapshot snapshot_from_json(const Json& j, const std::string& source);
