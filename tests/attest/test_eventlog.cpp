@@ -37,7 +37,7 @@ std::map<std::uint32_t, Bytes> expected_pcrs(const std::vector<FixtureEvent>& ev
       if (e.pcr == 0) pcr[e.pcr].back() = locality;
     }
     Bytes cat = pcr[e.pcr];
-    const Bytes d = md(m, e.data);
+    const Bytes d = md(m, e.measured.empty() ? e.data : e.measured);
     cat.insert(cat.end(), d.begin(), d.end());
     pcr[e.pcr] = md(m, cat);
   }

@@ -224,11 +224,56 @@ std::string event_type_name(std::uint32_t type) {
   }
 }
 
+namespace {
+
+constexpr std::size_t kHintMax = 64;
+bool printable(std::uint8_t c) { return c >= 0x20 && c < 0x7f; }
+
+// UTF-16LE text (EFI strings) up to a NUL or the end; "" unless every char is printable ASCII.
+std::string utf16_text(std::span<const std::uint8_t> data) {
+  std::string wide;
+  for (std::size_t i = 0; i + 1 < data.size() && wide.size() < kHintMax; i += 2) {
+    if (data[i] == 0 && data[i + 1] == 0) break;
+    if (data[i + 1] != 0 || !printable(data[i])) return "";
+    wide += char(data[i]);
+  }
+  return wide;
+}
+
+std::uint64_t le64(std::span<const std::uint8_t> d, std::size_t off) {
+  std::uint64_t v = 0;
+  for (int k = 7; k >= 0; --k) v = v << 8 | d[off + std::size_t(k)];
+  return v;
+}
+
+// UEFI_VARIABLE_DATA (GUID, name length, data length, name, data) when the lengths add up
+// exactly: the variable's name ("SecureBoot", "db").
+std::string uefi_variable_name(std::span<const std::uint8_t> d) {
+  if (d.size() < 32) return "";
+  const std::uint64_t chars = le64(d, 16), bytes = le64(d, 24);
+  if (chars == 0 || chars > kHintMax || bytes > d.size() || 32 + 2 * chars + bytes != d.size()) return "";
+  const std::string name = utf16_text(d.subspan(32, std::size_t(2 * chars)));
+  return name.size() == chars ? name : "";
+}
+
+// UEFI_IMAGE_LOAD_EVENT whose device path holds a media file-path node: the file's path.
+std::string uefi_image_path(std::span<const std::uint8_t> d) {
+  if (d.size() < 32 || le64(d, 24) != d.size() - 32) return "";
+  for (std::size_t off = 32; off + 4 <= d.size();) {
+    const std::size_t len = std::size_t(d[off + 2]) | std::size_t(d[off + 3]) << 8;
+    if (len < 4 || off + len > d.size()) return "";
+    if (d[off] == 0x04 && d[off + 1] == 0x04) return utf16_text(d.subspan(off + 4, len - 4));
+    if (d[off] == 0x7F) return "";
+    off += len;
+  }
+  return "";
+}
+
+}  // namespace
+
 std::string event_data_hint(std::span<const std::uint8_t> data) {
-  constexpr std::size_t kMax = 64;
-  auto printable = [](std::uint8_t c) { return c >= 0x20 && c < 0x7f; };
   std::string ascii;
-  for (std::size_t i = 0; i < data.size() && ascii.size() < kMax; ++i) {
+  for (std::size_t i = 0; i < data.size() && ascii.size() < kHintMax; ++i) {
     if (data[i] == 0) break;
     if (!printable(data[i])) {
       ascii.clear();
@@ -237,13 +282,10 @@ std::string event_data_hint(std::span<const std::uint8_t> data) {
     ascii += char(data[i]);
   }
   if (ascii.size() >= 4) return ascii;
-  // UTF-16LE text (EFI strings), e.g. the CRTM version.
-  std::string wide;
-  for (std::size_t i = 0; i + 1 < data.size() && wide.size() < kMax; i += 2) {
-    if (data[i] == 0 && data[i + 1] == 0) break;
-    if (data[i + 1] != 0 || !printable(data[i])) return "";
-    wide += char(data[i]);
-  }
+  // Structured UEFI events are unambiguous even when short ("PK"); bare text needs 4 chars.
+  for (const std::string& s : {uefi_variable_name(data), uefi_image_path(data)})
+    if (!s.empty()) return s;
+  const std::string wide = utf16_text(data);
   return wide.size() >= 4 ? wide : "";
 }
 

@@ -214,36 +214,110 @@ const ModelDef& model_def(const std::string& key) {
 
 std::uint8_t fixture_startup_locality(const std::string& model) { return detail::model_def(model).locality; }
 
+namespace {
+
+// UEFI structures as firmware writes them into event data (TCG PC Client PFP, UEFI spec), so
+// that independent parsers (tpm2-tools' tpm2_eventlog) read our fixture logs like real ones.
+void put64(Bytes& b, std::uint64_t v) {
+  for (int i = 0; i < 8; ++i) b.push_back(std::uint8_t(v >> (8 * i)));
+}
+// EFI_GUID: three little-endian fields, then eight bytes in order.
+void put_guid(Bytes& b, std::uint32_t a, std::uint16_t c, std::uint16_t d, std::uint64_t tail) {
+  detail::put32(b, a);
+  detail::put16(b, c);
+  detail::put16(b, d);
+  for (int i = 7; i >= 0; --i) b.push_back(std::uint8_t(tail >> (8 * i)));
+}
+void global_variable_guid(Bytes& b) { put_guid(b, 0x8BE4DF61, 0x93CA, 0x11D2, 0xAA0D00E098032B8Cull); }
+void image_security_db_guid(Bytes& b) { put_guid(b, 0xD719B2CB, 0x3D3A, 0x4596, 0xA3BCDAD00E67656Full); }
+
+// UEFI_VARIABLE_DATA: VariableName GUID, name length (CHAR16s), data length, name, data.
+Bytes efi_variable(bool security_db, const std::string& name, const Bytes& data) {
+  Bytes b;
+  if (security_db) image_security_db_guid(b);
+  else global_variable_guid(b);
+  put64(b, name.size());
+  put64(b, data.size());
+  for (char c : name) detail::put16(b, std::uint8_t(c));
+  b.insert(b.end(), data.begin(), data.end());
+  return b;
+}
+
+// UEFI_IMAGE_LOAD_EVENT with a media file-path device path (\EFI\debian\<file>) and end node.
+Bytes image_load(std::uint64_t base, std::uint64_t length, const std::string& file) {
+  Bytes path;
+  Bytes name;
+  for (char c : "\\EFI\\debian\\" + file) detail::put16(name, std::uint8_t(c));
+  detail::put16(name, 0);
+  path.push_back(0x04);  // media device path
+  path.push_back(0x04);  // file path
+  detail::put16(path, std::uint16_t(4 + name.size()));
+  path.insert(path.end(), name.begin(), name.end());
+  path.insert(path.end(), {0x7F, 0xFF, 0x04, 0x00});  // end of entire device path
+  Bytes b;
+  put64(b, base);
+  put64(b, length);
+  put64(b, 0);
+  put64(b, path.size());
+  b.insert(b.end(), path.begin(), path.end());
+  return b;
+}
+
+// UEFI_PLATFORM_FIRMWARE_BLOB: where the measured firmware volume sits.
+Bytes firmware_blob(std::uint64_t base, std::uint64_t length) {
+  Bytes b;
+  put64(b, base);
+  put64(b, length);
+  return b;
+}
+
+// UEFI_HANDOFF_TABLE_POINTERS with the SMBIOS 3 table.
+Bytes handoff_smbios(std::uint64_t address) {
+  Bytes b;
+  put64(b, 1);
+  put_guid(b, 0xF2FD1544, 0x9794, 0x4A2C, 0x992EE5BBCF20E394ull);
+  put64(b, address);
+  return b;
+}
+
+}  // namespace
+
 std::vector<FixtureEvent> fixture_events(const std::string& model, const std::vector<Plant>& plants) {
   const auto& m = detail::model_def(model);
   auto has = [&](Plant p) { return std::find(plants.begin(), plants.end(), p) != plants.end(); };
+  using detail::det_bytes;
   std::vector<FixtureEvent> ev;
   Bytes loc = detail::text("StartupLocality");
   loc.push_back(0);
   loc.push_back(m.locality);
-  ev.push_back({0, kEvNoAction, loc});
-  ev.push_back({0, 0x8, detail::utf16(m.bios_version)});                                   // EV_S_CRTM_VERSION
-  ev.push_back({0, 0x80000008, detail::det_bytes("fv-main:" + m.key, 64)});                // EV_EFI_PLATFORM_FIRMWARE_BLOB
-  Bytes dxe = detail::det_bytes("fv-dxe:" + m.key, 48);
-  if (has(Plant::eventlog_altered)) dxe = detail::det_bytes("fv-dxe-implant", 48);       // a modified DXE volume
-  ev.push_back({0, 0x80000008, dxe});
-  ev.push_back({0, 0x1, detail::text("ACPI DATA")});                                     // EV_POST_CODE
-  ev.push_back({1, 0xA, detail::det_bytes("platform-config:" + m.key, 32)});            // EV_PLATFORM_CONFIG_FLAGS
-  ev.push_back({1, 0x80000009, detail::det_bytes("handoff-smbios:" + m.key, 24)});      // EV_EFI_HANDOFF_TABLES
-  ev.push_back({2, 0x80000004, detail::det_bytes("option-rom-driver:" + m.key, 40)});   // EV_EFI_BOOT_SERVICES_DRIVER
-  ev.push_back({7, 0x80000001, detail::utf16("SecureBoot")});                           // EV_EFI_VARIABLE_DRIVER_CONFIG
-  ev.push_back({7, 0x80000001, detail::utf16("PK")});
-  ev.push_back({7, 0x80000001, detail::utf16("KEK")});
-  ev.push_back({7, 0x80000001, detail::utf16("db")});
-  ev.push_back({7, 0x80000001, detail::utf16("dbx")});
-  for (std::uint32_t pcr = 0; pcr <= 7; ++pcr) ev.push_back({pcr, kEvSeparator, Bytes(4, 0)});
-  ev.push_back({1, 0x80000002, detail::utf16("BootOrder")});                            // EV_EFI_VARIABLE_BOOT
-  ev.push_back({4, 0x80000003, detail::det_bytes("shimx64.efi", 56)});                  // EV_EFI_BOOT_SERVICES_APPLICATION
-  ev.push_back({7, 0x800000E0, detail::det_bytes("db-cert-debian", 40)});               // EV_EFI_VARIABLE_AUTHORITY
-  ev.push_back({4, 0x80000003, detail::det_bytes("grubx64.efi", 56)});
-  ev.push_back({5, 0x80000007, detail::text("Exit Boot Services Invocation")});         // EV_EFI_ACTION
-  ev.push_back({8, 0xD, detail::text("grub_cmd: linux /vmlinuz-6.1.0-13-amd64 root=/dev/nvme0n1p2 ro quiet")});
-  ev.push_back({9, 0xD, detail::text("/boot/vmlinuz-6.1.0-13-amd64")});
+  ev.push_back({0, kEvNoAction, loc, {}});
+  ev.push_back({0, 0x8, detail::utf16(m.bios_version), {}});  // EV_S_CRTM_VERSION
+  // EV_EFI_PLATFORM_FIRMWARE_BLOB: the event says where the volume is; the digest is its content.
+  ev.push_back({0, 0x80000008, firmware_blob(0xFF000000, 0x400000), det_bytes("fv-main:" + m.key, 4096)});
+  Bytes dxe = det_bytes("fv-dxe:" + m.key, 4096);
+  if (has(Plant::eventlog_altered)) dxe = det_bytes("fv-dxe-implant", 4096);  // a modified DXE volume
+  ev.push_back({0, 0x80000008, firmware_blob(0xFF400000, 0x200000), dxe});
+  ev.push_back({0, 0x1, detail::text("ACPI DATA"), det_bytes("acpi-tables:" + m.key, 2048)});  // EV_POST_CODE
+  ev.push_back({1, 0xA, det_bytes("platform-config:" + m.key, 32), {}});                      // EV_PLATFORM_CONFIG_FLAGS
+  ev.push_back({1, 0x80000009, handoff_smbios(0x7A6E5000), det_bytes("handoff-smbios:" + m.key, 512)});  // EV_EFI_HANDOFF_TABLES
+  // EV_EFI_BOOT_SERVICES_DRIVER: an option ROM's driver, measured by its image.
+  ev.push_back({2, 0x80000004, image_load(0x6F3A2000, 0x24000, "OpRom.efi"), det_bytes("option-rom-driver:" + m.key, 4096)});
+  // EV_EFI_VARIABLE_DRIVER_CONFIG: Secure Boot state and (empty: setup mode) key databases.
+  ev.push_back({7, 0x80000001, efi_variable(false, "SecureBoot", {0x01}), {}});
+  ev.push_back({7, 0x80000001, efi_variable(false, "PK", {}), {}});
+  ev.push_back({7, 0x80000001, efi_variable(false, "KEK", {}), {}});
+  ev.push_back({7, 0x80000001, efi_variable(true, "db", {}), {}});
+  ev.push_back({7, 0x80000001, efi_variable(true, "dbx", {}), {}});
+  for (std::uint32_t pcr = 0; pcr <= 7; ++pcr) ev.push_back({pcr, kEvSeparator, Bytes(4, 0), {}});
+  ev.push_back({1, 0x80000002, efi_variable(false, "BootOrder", {0x01, 0x00, 0x00, 0x00}), {}});  // EV_EFI_VARIABLE_BOOT
+  // EV_EFI_BOOT_SERVICES_APPLICATION: shim and grub, measured by their PE images.
+  ev.push_back({4, 0x80000003, image_load(0x6E100000, 0xEA000, "shimx64.efi"), det_bytes("shimx64.efi", 4096)});
+  Bytes cert = det_bytes("db-cert-debian", 64);  // EFI_SIGNATURE_DATA: owner GUID + certificate bytes
+  ev.push_back({7, 0x800000E0, efi_variable(true, "db", cert), {}});  // EV_EFI_VARIABLE_AUTHORITY
+  ev.push_back({4, 0x80000003, image_load(0x6DF00000, 0x1C4000, "grubx64.efi"), det_bytes("grubx64.efi", 4096)});
+  ev.push_back({5, 0x80000007, detail::text("Exit Boot Services Invocation"), {}});  // EV_EFI_ACTION
+  ev.push_back({8, 0xD, detail::text("grub_cmd: linux /vmlinuz-6.1.0-13-amd64 root=/dev/nvme0n1p2 ro quiet"), {}});
+  ev.push_back({9, 0xD, detail::text("/boot/vmlinuz-6.1.0-13-amd64"), {}});
   return ev;
 }
 
@@ -277,8 +351,9 @@ Bytes encode_event_log(const std::vector<FixtureEvent>& events, std::uint8_t sta
     put32(log, 2);
     put16(log, kAlgSha1);
     // EV_NO_ACTION events carry zero digests (they extend nothing).
-    const Bytes d1 = e.type == kEvNoAction ? Bytes(20, 0) : *hash(kAlgSha1, e.data);
-    const Bytes d256 = e.type == kEvNoAction ? Bytes(32, 0) : *hash(kAlgSha256, e.data);
+    const Bytes& measured = e.measured.empty() ? e.data : e.measured;
+    const Bytes d1 = e.type == kEvNoAction ? Bytes(20, 0) : *hash(kAlgSha1, measured);
+    const Bytes d256 = e.type == kEvNoAction ? Bytes(32, 0) : *hash(kAlgSha256, measured);
     log.insert(log.end(), d1.begin(), d1.end());
     put16(log, kAlgSha256);
     log.insert(log.end(), d256.begin(), d256.end());

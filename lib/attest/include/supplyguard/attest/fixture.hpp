@@ -60,7 +60,10 @@ HostTreeTruth write_host_tree(const HostTreeConfig& config, const std::filesyste
 struct FixtureEvent {
   std::uint32_t pcr = 0;
   std::uint32_t type = 0;
-  Bytes data;  // each bank's digest is H(data)
+  Bytes data;      // the event data, as firmware logs it
+  Bytes measured;  // what was hashed when it is not the data (firmware volumes, PE images, ACPI
+                   // tables: the event names the location, the digest is of the content);
+                   // empty: each bank's digest is H(data)
 };
 // The measured-boot events of a model (after the Spec ID header), with plants applied.
 std::vector<FixtureEvent> fixture_events(const std::string& model, const std::vector<Plant>& plants);
