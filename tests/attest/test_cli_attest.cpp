@@ -24,8 +24,9 @@ std::string gen_and_snapshot(const TempDir& d, const std::string& name, const st
   auto s = run(supplyguard() + " snapshot --root " + root + " -o " + snap);
   EXPECT_EQ(s.code, 0) << s.err;
   // A generated tree is complete; without --address only "no own address" is missing.
-  if (args.find("--address") != std::string::npos)
+  if (args.find("--address") != std::string::npos) {
     EXPECT_NE(s.err.find("0 unreadable paths"), std::string::npos) << s.err;
+  }
   return snap;
 }
 

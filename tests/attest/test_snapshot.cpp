@@ -194,6 +194,7 @@ TEST(AttestSnapshotJson, BadDocumentsAreRefusedNamingFileAndPlace) {
   };
   EXPECT_NE(err("{\"schema\": ").find("bad.json: byte"), std::string::npos);
   EXPECT_NE(err("[]").find("expected an object"), std::string::npos);
+  EXPECT_NE(err("{\"schema\": 4e807202089}").find("number overflow"), std::string::npos);  // fuzz find
   EXPECT_NE(err("{\"schema\":\"other/1\"}").find("schema"), std::string::npos);
   TempDir d;
   auto good = to_json(sg::test::snapshot_of(d, sg::test::host_config("A", 1)));

@@ -362,7 +362,7 @@ std::vector<Finding> verify_snapshot(const Snapshot& s, const Baseline& b, const
   }
   auto out = em.take();
   for (auto& f : check_replay(s)) {
-    f.evidence.update(core::Json{{"baseline", ctx.baseline_label}});
+    if (!ctx.baseline_label.empty()) f.evidence["baseline"] = ctx.baseline_label;
     out.push_back(std::move(f));
   }
   return out;
