@@ -53,4 +53,15 @@ void add_serve(CLI::App& app, Action& action);    // serve (dashboard + JSON API
 // A subcommand whose plane is not built yet: says so on stderr and exits 2.
 Action not_built(std::string name, int issue);
 
+// `inspect` runs in its own executable, supplyguard-inspect beside this one (git-style): OpenCV
+// and its ~150 shared libraries cost ~170 ms of dynamic linking at every start, which would
+// otherwise be paid by every hunt, attest and fleet run too. This registers the subcommand in
+// the main binary (so it shows in --help) and hands the whole command line over to it.
+void add_inspect_exec(CLI::App& app, Action& action);
+
+// The whole front end: globals (--format, --fail-on), the given planes' subcommands, parsing,
+// output and exit codes. Both executables' main() call it.
+using Registrar = void (*)(CLI::App&, Action&);
+int run(int argc, char** argv, std::initializer_list<Registrar> planes);
+
 }  // namespace sg::cli

@@ -1,6 +1,7 @@
 // serve / stop_serving: the dashboard and JSON API over cpp-httplib. This file only routes,
 // authenticates and sets headers; pages and JSON come from pages.cpp and api.cpp.
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <chrono>
 #include <mutex>
@@ -90,15 +91,15 @@ void send_error(const Request& req, Response& res, int status, const std::string
     res.set_content(web::message_page(std::to_string(status) + " " + message, message), kHtml);
 }
 
-// The request path with every segment percent-encoded again (httplib hands it to us decoded):
-// where the ?token= page load redirects to.
+// The request path encoded again (httplib hands it to us decoded): where the ?token= page load
+// redirects to. A host name is one segment, whatever slashes it contains.
 std::string reencode(const std::string& path) {
+  if (path.rfind("/host/", 0) == 0) return "/host/" + web::path_segment(path.substr(6));
   std::string out;
   std::size_t start = 1;
   while (start <= path.size()) {
     const auto slash = path.find('/', start);
-    const auto seg = path.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
-    out += "/" + web::path_segment(seg);
+    out += "/" + web::path_segment(path.substr(start, slash == std::string::npos ? std::string::npos : slash - start));
     if (slash == std::string::npos) break;
     start = slash + 1;
   }
@@ -129,6 +130,12 @@ void serve(const ServeOptions& options) {
   };
 
   httplib::Server svr;
+  // httplib's default also sets SO_REUSEPORT, which lets a second process bind the same port and
+  // take a share of the connections (and the tokens in them). Address reuse only.
+  svr.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   svr.set_default_headers(security_headers());
   svr.set_read_timeout(5, 0);
   svr.set_write_timeout(10, 0);
@@ -138,10 +145,12 @@ void serve(const ServeOptions& options) {
     // Liveness for a supervisor; says nothing about the fleet, so it needs no token.
     if (req.path == "/healthz") return Routing::Unhandled;
     bool ok = false;
-    if (auto b = web::bearer(req.get_header_value("Authorization")); !b.empty()) ok = check.matches(b);
+    // get_header_value returns a copy: keep it alive while the string_views point into it.
+    const std::string authorization = req.get_header_value("Authorization");
+    const std::string cookies = req.get_header_value("Cookie");
+    if (auto b = web::bearer(authorization); !b.empty()) ok = check.matches(b);
     if (!ok)
-      if (auto c = web::cookie_value(req.get_header_value("Cookie"), web::kSessionCookie); !c.empty())
-        ok = check.session_matches(c);
+      if (auto c = web::cookie_value(cookies, web::kSessionCookie); !c.empty()) ok = check.session_matches(c);
     bool via_query = false;
     if (!ok && req.get_param_value_count("token") == 1) ok = via_query = check.matches(req.get_param_value("token"));
     if (!ok) {

@@ -24,8 +24,9 @@ ViewIndex::ViewIndex(const FleetView& view) : view_(view) {
   std::set<std::string> rest;
   for (const auto& h : view.hosts)
     if (!seen.count(h.host)) rest.insert(h.host);
+  // Findings with no host (correlations across a model) are shown with the correlations.
   for (const auto& [host, list] : findings_)
-    if (!seen.count(host)) rest.insert(host);
+    if (!host.empty() && !seen.count(host)) rest.insert(host);
   order_.insert(order_.end(), rest.begin(), rest.end());
 }
 
@@ -46,6 +47,7 @@ const std::vector<const StoredFinding*>& ViewIndex::findings_of(std::string_view
 }
 
 bool ViewIndex::known(std::string_view host) const {
+  if (host.empty()) return false;
   return verdicts_.count(host) || infos_.count(host) || findings_.count(host);
 }
 
