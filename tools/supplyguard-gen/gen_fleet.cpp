@@ -1,6 +1,7 @@
 // supplyguard-gen fleet: a fleet of two server models where model A carries a planted implant
-// on many hosts (its BMC beacons to one shared C2), model B is clean. Writes the inventory (the
-// CMDB export fleet ingest reads), one traffic capture for hunt, and the ground truth.
+// on many hosts (an extra device on the BMC's I2C bus, and the BMC beacons to one shared C2),
+// model B is clean. Writes the inventory (the CMDB export fleet ingest reads), one root tree per
+// host for `supplyguard snapshot --root`, one traffic capture for hunt, and the ground truth.
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -12,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "gen.hpp"
+#include "supplyguard/attest/fixture.hpp"
 #include "supplyguard/hunt/scenario.hpp"
 
 namespace sg::gen {
@@ -21,7 +23,10 @@ struct FleetOpts {
   std::uint64_t seed = 1;
   int hosts = 60;
   double hours = 0.25;
-  double implant_share = 0.6;  // of model A hosts
+  // Of model A hosts. Below one half on purpose: `verify --consensus` takes each model's
+  // majority as its golden state, so an implant on most boards would look like the design.
+  double implant_share = 0.4;
+  bool trees = true;
   std::string out;
 };
 
@@ -82,6 +87,17 @@ int run(const FleetOpts& o) {
   cfg.bmcs = true;
   for (const auto& h : hosts)
     if (h.implanted) cfg.implant_bmcs.push_back(h.index);
+  if (o.trees) {
+    for (const auto& h : hosts) {
+      attest::HostTreeConfig tc;
+      tc.seed = o.seed * 100003 + std::uint64_t(h.index);
+      tc.hostname = h.name;
+      tc.model = h.model;
+      tc.addresses = {hunt::host_address(h.index)};  // the OS's own address; the BMC's is in the inventory
+      if (h.implanted) tc.plants = {attest::Plant::extra_i2c};
+      attest::write_host_tree(tc, dir / "hosts" / h.name);
+    }
+  }
   const auto cap = dir / "traffic.pcap";
   std::FILE* f = std::fopen(cap.c_str(), "wb");
   if (!f) throw std::runtime_error("cannot write " + cap.string());
@@ -97,6 +113,7 @@ int run(const FleetOpts& o) {
   nlohmann::json t;
   t["seed"] = o.seed;
   t["capture"] = "traffic.pcap";
+  t["trees"] = o.trees ? "hosts/<host>" : "";
   t["inventory"] = "inventory.csv";
   t["mgmt_net"] = truth.mgmt_net;
   t["c2"] = cfg.implant_c2;
@@ -112,7 +129,7 @@ int run(const FleetOpts& o) {
   tf << t.dump(2) << "\n";
   if (!tf) throw std::runtime_error("cannot write truth.json");
   std::cerr << "supplyguard-gen fleet: " << o.out << ": " << hosts.size() << " hosts (models A, B), "
-            << cfg.implant_bmcs.size() << " implanted on model A; capture " << truth.packets << " packets\n";
+            << cfg.implant_bmcs.size() << " implanted on model A" << (o.trees ? ", host trees" : "") << "; capture " << truth.packets << " packets\n";
   return 0;
 }
 
@@ -127,12 +144,16 @@ void add_fleet(CLI::App& app, Action& action) {
   sub->add_option("--hours", o->hours, "Capture span in hours")->check(CLI::Range(0.05, 48.0));
   sub->add_option("--implant-share", o->implant_share, "Share of model A hosts carrying the implant (>= 3 hosts)")
       ->check(CLI::Range(0.0, 1.0));
-  sub->add_option("-o,--output", o->out, "Directory to write (inventory.csv, traffic.pcap, truth.json)")->required();
+  sub->add_flag("!--no-trees", o->trees, "Skip the per-host root trees (hunt-only scenarios, faster)");
+  sub->add_option("-o,--output", o->out, "Directory to write (inventory.csv, hosts/<host>/, traffic.pcap, truth.json)")
+      ->required();
   sub->footer(
       "Example:\n"
       "  supplyguard-gen fleet --seed 7 --hosts 60 -o fleet/\n"
       "  supplyguard hunt -r fleet/traffic.pcap --mgmt-net 10.99.0.0/16 > fleet/hunt.jsonl\n"
-      "  supplyguard fleet ingest fleet/hunt.jsonl --inventory fleet/inventory.csv --db sqlite:fleet.db");
+      "  for h in fleet/hosts/*; do supplyguard snapshot --root $h -o fleet/snap-$(basename $h).json; done\n"
+      "  supplyguard verify --consensus fleet/snap-*.json > fleet/attest.jsonl\n"
+      "  supplyguard fleet ingest fleet/hunt.jsonl fleet/attest.jsonl fleet/snap-*.json --inventory fleet/inventory.csv");
   sub->callback([&action, o] { action = [o] { return run(*o); }; });
 }
 

@@ -3,6 +3,9 @@
 #include "assess.hpp"
 
 #include <algorithm>
+#include <bitset>
+#include <unordered_set>
+#include <tuple>
 
 #include "input_util.hpp"
 
@@ -76,7 +79,7 @@ Assessor::Assessor(const std::vector<HostRecord>& hosts, const std::vector<Addre
   for (Origin origin : {Origin::inventory, Origin::snapshot}) {
     for (const auto& h : hosts) {
       if (h.origin != origin) continue;
-      auto& s = hosts_[h.host];
+      auto& s = hosts_[std::size_t(host_index(h.host))];
       if (s.model.empty() && !h.model.empty()) {
         s.model = h.model;
         s.model_from_record = true;
@@ -87,10 +90,19 @@ Assessor::Assessor(const std::vector<HostRecord>& hosts, const std::vector<Addre
       if (a.origin != origin) continue;
       if (owner_.emplace(a.address, a.host).second) {
         addresses_[a.host].push_back(a.address);
-        hosts_[a.host];  // an address record implies the host exists
+        host_index(a.host);  // an address record implies the host exists
       }
     }
   }
+}
+
+int Assessor::host_index(const std::string& host) {
+  auto [it, fresh] = index_.emplace(host, int(hosts_.size()));
+  if (fresh) {
+    hosts_.emplace_back();
+    hosts_.back().host = host;
+  }
+  return it->second;
 }
 
 std::string Assessor::resolve(const FindingRow& row) const {
@@ -102,73 +114,138 @@ std::string Assessor::resolve(const FindingRow& row) const {
   return kUnattributed;
 }
 
-Assessor::HostState& Assessor::host_state(const std::string& host) { return hosts_[host]; }
+int Assessor::resolve_index(const FindingRow& row) {
+  if (!row.named_host.empty()) return host_index(row.named_host);
+  if (!row.address.empty()) {
+    auto it = owner_.find(row.address);
+    return host_index(it != owner_.end() ? it->second : row.address);
+  }
+  return host_index(kUnattributed);
+}
+
+int Assessor::Pool::intern(const std::string& s) {
+  auto [it, fresh] = index.try_emplace(s, int(values.size()));
+  if (fresh) values.push_back(s);
+  return it->second;
+}
 
 void Assessor::add(const FindingRow& row) {
-  const std::string host = resolve(row);
-  auto& s = host_state(host);
+  const int h = resolve_index(row);
+  auto& s = hosts_[std::size_t(h)];
   if (!s.model_from_record && s.model.empty() && !row.model_hint.empty()) s.model = row.model_hint;
   ++s.findings;
   if (!s.worst || row.severity > *s.worst) s.worst = row.severity;
-  if (row.severity >= core::Severity::medium) s.notable.push_back({row.severity, row.id, row.type, row.plane});
-  if (row.severity >= core::Severity::high) s.high_planes.insert(row.plane);
-  if (row.corr_kind != CorrKind::none)
-    candidates_.push_back({host, row.id, row.type, row.corr_key, row.corr_kind, row.severity, row.first_seen, row.last_seen});
+  const bool notable = row.severity >= core::Severity::medium;
+  if (!notable && row.corr_kind == CorrKind::none) return;
+  const IdRef id{std::uint32_t(ids_.size()), std::uint32_t(row.id.size())};
+  ids_ += row.id;
+  const int type = types_.intern(row.type);
+  int candidate = -1;
+  if (row.corr_kind != CorrKind::none) {
+    candidate = int(candidates_.size());
+    candidates_.push_back({h, row.corr_kind, type, keys_.intern(row.corr_key), id, row.first_seen, row.last_seen});
+  }
+  if (notable) s.notable.push_back({row.severity, row.plane, type, id, candidate});
+  if (row.severity >= core::Severity::high) s.high_planes |= 1u << unsigned(row.plane);
 }
 
-std::vector<core::Finding> Assessor::correlate(std::map<std::string, std::vector<std::string>>& member_of) const {
+std::vector<core::Finding> Assessor::correlate(std::unordered_map<int, std::vector<int>>& member_of,
+                                               std::vector<std::string>& ids) const {
   struct Group {
-    std::set<std::string> hosts;
-    std::set<std::string> members, types;
-    std::optional<core::Micros> first, last;
+    int kind = 0;
+    bool by_batch = false;
+    const std::string* value = nullptr;  // the model or batch
+    int key = 0;                         // keys_ index: destination or component change
+    std::vector<int> hosts;              // host indices, may repeat until deduplicated
+    std::vector<int> members;            // candidate indices
   };
-  auto model_of = [&](const std::string& host) {
-    auto it = hosts_.find(host);
-    return (it == hosts_.end() || it->second.model.empty()) ? std::string("unknown") : it->second.model;
+  static const std::string kUnknown = "unknown";
+  auto model_of = [&](int h) -> const std::string& {
+    const auto& m = hosts_[std::size_t(h)].model;
+    return m.empty() ? kUnknown : m;
   };
-  auto batch_of = [&](const std::string& host) {
-    auto it = hosts_.find(host);
-    return it == hosts_.end() ? std::string() : it->second.batch;
+  // Models and batches interned too, so a group key is four small integers.
+  Pool values;
+  std::vector<int> model_idx(hosts_.size()), batch_idx(hosts_.size(), -1);
+  for (std::size_t h = 0; h < hosts_.size(); ++h) {
+    model_idx[h] = values.intern(model_of(int(h)));
+    if (!hosts_[h].batch.empty()) batch_idx[h] = values.intern(hosts_[h].batch);
+  }
+  auto pack = [](int kind, bool by_batch, int value, int key) {
+    return (std::uint64_t(std::uint32_t(key)) << 32) | (std::uint64_t(std::uint32_t(value)) << 3) |
+           (std::uint64_t(by_batch) << 2) | std::uint64_t(kind);
   };
-  // (kind, group-by value, key) -> group. "model"/"batch" say which attribute groups it.
-  std::map<std::tuple<int, std::string, std::string, std::string>, Group> groups;
-  for (const auto& c : candidates_) {
-    auto put = [&](const char* by, const std::string& value) {
-      auto& g = groups[{int(c.kind), by, value, c.key}];
-      g.hosts.insert(c.host);
-      g.members.insert(c.id);
-      g.types.insert(c.type);
-      if (c.first && (!g.first || *c.first < *g.first)) g.first = c.first;
-      const auto last = c.last ? c.last : c.first;
-      if (last && (!g.last || *last > *g.last)) g.last = last;
+  std::unordered_map<std::uint64_t, Group> groups;
+  groups.reserve(candidates_.size() / 4 + 16);
+  for (int i = 0; i < int(candidates_.size()); ++i) {
+    const auto& c = candidates_[std::size_t(i)];
+    auto put = [&](bool by_batch, int value) {
+      auto [it, fresh] = groups.try_emplace(pack(int(c.kind), by_batch, value, c.key));
+      auto& g = it->second;
+      if (fresh) {
+        g.kind = int(c.kind);
+        g.by_batch = by_batch;
+        g.value = &values.values[std::size_t(value)];
+        g.key = c.key;
+      }
+      g.hosts.push_back(c.host);
+      g.members.push_back(i);
     };
-    put("model", model_of(c.host));
-    if (c.kind == CorrKind::component) {
-      const std::string batch = batch_of(c.host);
-      if (!batch.empty()) put("batch", batch);
-    }
+    put(false, model_idx[std::size_t(c.host)]);
+    if (c.kind == CorrKind::component && batch_idx[std::size_t(c.host)] >= 0) put(true, batch_idx[std::size_t(c.host)]);
   }
 
-  std::vector<core::Finding> out;
+  // Only groups reaching K become findings; sorted for a deterministic order of work.
+  const std::size_t k_min = std::max<std::size_t>(options_.min_hosts, 1);
+  std::vector<Group*> hits;
+  for (auto& [packed, g] : groups) {
+    if (g.hosts.size() < k_min) continue;
+    std::sort(g.hosts.begin(), g.hosts.end());
+    g.hosts.erase(std::unique(g.hosts.begin(), g.hosts.end()), g.hosts.end());
+    if (g.hosts.size() >= k_min) hits.push_back(&g);
+  }
+  const auto& keys = keys_.values;
+  std::sort(hits.begin(), hits.end(), [&](const Group* a, const Group* b) {
+    return std::tie(a->kind, a->by_batch, *a->value, keys[std::size_t(a->key)]) <
+           std::tie(b->kind, b->by_batch, *b->value, keys[std::size_t(b->key)]);
+  });
+  std::map<std::string, std::size_t> group_sizes;  // "m"/"b" + value -> hosts in that model/batch
+  for (std::size_t h = 0; h < hosts_.size(); ++h) {
+    ++group_sizes["m" + model_of(int(h))];
+    if (!hosts_[h].batch.empty()) ++group_sizes["b" + hosts_[h].batch];
+  }
+
+  std::vector<std::pair<std::string, core::Finding>> out;  // (id, finding): id() serializes, compute once
+  std::vector<std::vector<int>> out_members;
   // A batch group that has exactly the hosts of a model group for the same change says nothing new.
-  std::set<std::pair<std::string, std::set<std::string>>> emitted;
-  for (const auto& [k, g] : groups) {
-    const auto& [kind, by, value, key] = k;
-    if (g.hosts.size() < std::max<std::size_t>(options_.min_hosts, 1)) continue;
-    if (!emitted.emplace(key, g.hosts).second) continue;
-    std::vector<std::string> hosts(g.hosts.begin(), g.hosts.end());
-    std::vector<std::string> types(g.types.begin(), g.types.end());
+  std::set<std::pair<int, std::vector<int>>> emitted;
+  for (const Group* g : hits) {
+    const std::string& value = *g->value;
+    const std::string& key = keys[std::size_t(g->key)];
+    const std::string by = g->by_batch ? "batch" : "model";
+    if (!emitted.emplace(g->key, g->hosts).second) continue;
+    std::vector<std::string> hosts;
+    for (int h : g->hosts) hosts.push_back(hosts_[std::size_t(h)].host);
+    std::sort(hosts.begin(), hosts.end());
+    std::set<std::string> members, type_set;
+    std::optional<core::Micros> first, last;
+    for (int i : g->members) {
+      const auto& c = candidates_[std::size_t(i)];
+      members.emplace(id_of(c.id));
+      type_set.insert(types_.values[std::size_t(c.type)]);
+      if (c.first && (!first || *c.first < *first)) first = c.first;
+      const auto l = c.last ? c.last : c.first;
+      if (l && (!last || *l > *last)) last = l;
+    }
+    std::vector<std::string> types(type_set.begin(), type_set.end());
     core::Finding f;
     f.plane = core::Plane::fleet;
     f.severity = core::Severity::critical;
-    f.first_seen = g.first;
-    f.last_seen = g.last;
-    std::size_t group_size = 0;  // hosts of that model/batch, for the score and the summary
-    for (const auto& [h, s] : hosts_)
-      if ((by == "model" ? model_of(h) : s.batch) == value) ++group_size;
-    group_size = std::max(group_size, hosts.size());
+    f.first_seen = first;
+    f.last_seen = last;
+    const std::size_t group_size = std::max(group_sizes[(g->by_batch ? "b" : "m") + value], hosts.size());
     f.score = double(hosts.size()) / double(group_size);
-    if (kind == int(CorrKind::destination)) {
+    if (g->kind == int(CorrKind::destination)) {
       f.type = "shared_destination";
       f.subject = key + " (model " + value + ")";
       f.fields["destination"] = key;
@@ -176,87 +253,101 @@ std::vector<core::Finding> Assessor::correlate(std::map<std::string, std::vector
       f.summary = std::to_string(hosts.size()) + " of " + std::to_string(group_size) + " hosts of model " + value +
                   " reach " + key + " (" + join(types, ", ") + ")";
     } else {
-      const auto parsed = core::Json::parse(key);
-      const std::string component = parsed.value("component", std::string());
+      const auto parsed = core::Json::parse(key, nullptr, false);
+      const std::string component = parsed.is_object() ? parsed.value("component", std::string()) : key;
+      const std::string change = parsed.is_object() ? parsed.value("type", std::string()) : std::string();
       f.type = "shared_component_change";
       f.subject = component + " (" + by + " " + value + ")";
-      std::string model = by == "model" ? value : std::string();
-      if (by == "batch") {  // name the model when the whole batch group shares one
+      if (g->by_batch) {  // name the model when the whole batch group shares one
         std::set<std::string> models;
-        for (const auto& h : hosts) models.insert(model_of(h));
-        model = models.size() == 1 ? *models.begin() : "mixed";
-        f.fields["model"] = model;
+        for (int h : g->hosts) models.insert(model_of(h));
+        f.fields["model"] = models.size() == 1 ? *models.begin() : "mixed";
         f.fields["batch"] = value;
       } else {
         f.fields["model"] = value;
       }
       f.fields["component"] = component;
-      f.fields["change"] = parsed.value("type", std::string());
-      if (!parsed["after"].is_null()) f.fields["after"] = parsed["after"];
+      f.fields["change"] = change;
+      if (parsed.is_object() && parsed.contains("after") && !parsed["after"].is_null()) f.fields["after"] = parsed["after"];
       f.summary = std::to_string(hosts.size()) + " of " + std::to_string(group_size) + " hosts of " + by + " " +
-                  value + " show the same " + parsed.value("type", std::string()) + " on " + component;
+                  value + " show the same " + change + " on " + component;
     }
     f.fields["hosts"] = hosts;
     f.fields["count"] = hosts.size();
-    f.evidence["findings"] = std::vector<std::string>(g.members.begin(), g.members.end());
+    f.evidence["findings"] = std::vector<std::string>(members.begin(), members.end());
     f.evidence["group_hosts"] = group_size;
-    const std::string id = f.id();
-    for (const auto& m : g.members) member_of[m].push_back(id);
-    out.push_back(std::move(f));
+    std::string id = f.id();
+    out.emplace_back(std::move(id), std::move(f));
+    out_members.push_back(g->members);
   }
-  std::sort(out.begin(), out.end(), [](const core::Finding& a, const core::Finding& b) { return a.id() < b.id(); });
-  return out;
+  // Sort by id; member_of refers to positions in the sorted list.
+  std::vector<std::size_t> order(out.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return out[a].first < out[b].first; });
+  std::vector<core::Finding> sorted;
+  sorted.reserve(out.size());
+  for (std::size_t pos = 0; pos < order.size(); ++pos) {
+    for (int m : out_members[order[pos]]) member_of[m].push_back(int(pos));
+    ids.push_back(out[order[pos]].first);
+    sorted.push_back(std::move(out[order[pos]].second));
+  }
+  return sorted;
 }
 
 Assessment Assessor::finish() {
   Assessment a;
-  std::map<std::string, std::vector<std::string>> member_of;  // finding id -> correlation ids
-  a.correlations = correlate(member_of);
-  std::map<std::string, const core::Finding*> corr_by_id;
-  for (const auto& c : a.correlations) corr_by_id[c.id()] = &c;
+  std::unordered_map<int, std::vector<int>> member_of;  // candidate -> correlation positions
+  std::vector<std::string> corr_ids;
+  a.correlations = correlate(member_of, corr_ids);
+  std::vector<std::string> corr_labels;  // "shared_destination 203.0.113.66", for the why
+  for (const auto& c : a.correlations)
+    corr_labels.push_back(c.type + " " + c.fields.value("destination", c.fields.value("component", std::string())));
 
-  for (auto& [host, s] : hosts_) {
+  for (auto& s : hosts_) {
     HostVerdict v;
-    v.host = host;
+    v.host = s.host;
     v.model = s.model.empty() ? "unknown" : s.model;
     v.batch = s.batch;
     v.worst = s.worst;
     v.findings = s.findings;
-    std::sort(s.notable.begin(), s.notable.end(), [](const auto& x, const auto& y) {
-      return x.severity != y.severity ? x.severity > y.severity : x.id < y.id;
+    std::sort(s.notable.begin(), s.notable.end(), [&](const Notable& x, const Notable& y) {
+      return x.severity != y.severity ? x.severity > y.severity : id_of(x.id) < id_of(y.id);
     });
     std::vector<std::string> reasons, why;
-    auto reason = [&](const std::string& id) {
-      if (std::find(reasons.begin(), reasons.end(), id) == reasons.end()) reasons.push_back(id);
+    std::unordered_set<std::string> seen;
+    auto reason = [&](std::string_view id) {
+      if (seen.emplace(id).second) reasons.emplace_back(id);
     };
+    const auto type_of = [&](const Notable& n) -> const std::string& { return types_.values[std::size_t(n.type)]; };
     std::size_t critical = 0, correlated = 0;
     std::set<std::string> corr_types;
     for (const auto& n : s.notable) {
       if (n.severity == core::Severity::critical) {
-        reason(n.id);
-        if (critical++ == 0) why.push_back("critical " + n.type + " (" + std::string(core::to_string(n.plane)) + ")");
+        reason(id_of(n.id));
+        if (critical++ == 0) why.push_back("critical " + type_of(n) + " (" + std::string(core::to_string(n.plane)) + ")");
       }
     }
     if (critical > 1) why.back() += " and " + std::to_string(critical - 1) + " more critical";
     for (const auto& n : s.notable) {
-      auto m = member_of.find(n.id);
-      if (n.severity < core::Severity::high || m == member_of.end()) continue;
-      reason(n.id);
+      if (n.severity < core::Severity::high || n.candidate < 0) continue;
+      auto m = member_of.find(n.candidate);
+      if (m == member_of.end()) continue;
+      reason(id_of(n.id));
       ++correlated;
-      for (const auto& cid : m->second) {
-        reason(cid);
-        corr_types.insert(corr_by_id.at(cid)->type + " " + corr_by_id.at(cid)->fields.value("destination",
-                          corr_by_id.at(cid)->fields.value("component", std::string())));
+      for (int pos : m->second) {
+        reason(corr_ids[std::size_t(pos)]);
+        corr_types.insert(corr_labels[std::size_t(pos)]);
       }
     }
     if (correlated)
       why.push_back(plural(correlated, "finding") + " shared across the fleet (" +
                     join(std::vector<std::string>(corr_types.begin(), corr_types.end()), ", ") + ")");
-    if (s.high_planes.size() >= 2) {
+    if (std::bitset<8>(s.high_planes).count() >= 2) {
       std::vector<std::string> planes;
-      for (auto p : s.high_planes) planes.emplace_back(core::to_string(p));
+      for (auto p : {core::Plane::attest, core::Plane::hunt, core::Plane::inspect, core::Plane::fleet})
+        if (s.high_planes & (1u << unsigned(p))) planes.emplace_back(core::to_string(p));
       for (const auto& n : s.notable)
-        if (n.severity >= core::Severity::high) reason(n.id);
+        if (n.severity >= core::Severity::high) reason(id_of(n.id));
       why.push_back("high findings on " + std::to_string(planes.size()) + " planes (" + join(planes, ", ") + ")");
     }
     if (!reasons.empty()) {
@@ -265,7 +356,7 @@ Assessment Assessor::finish() {
       v.verdict = Verdict::suspect;
       std::size_t high = 0, medium = 0;
       for (const auto& n : s.notable) {
-        reason(n.id);
+        reason(id_of(n.id));
         (n.severity == core::Severity::high ? high : medium)++;
       }
       std::vector<std::string> parts;
@@ -292,14 +383,15 @@ Assessment Assessor::finish() {
 
 std::vector<HostInfo> Assessor::host_infos() const {
   std::vector<HostInfo> out;
-  for (const auto& [host, s] : hosts_) {
+  for (const auto& s : hosts_) {
     HostInfo h;
-    h.host = host;
+    h.host = s.host;
     h.model = s.model.empty() ? "unknown" : s.model;
     h.batch = s.batch;
-    if (auto it = addresses_.find(host); it != addresses_.end()) h.addresses = it->second;
+    if (auto it = addresses_.find(s.host); it != addresses_.end()) h.addresses = it->second;
     out.push_back(std::move(h));
   }
+  std::sort(out.begin(), out.end(), [](const HostInfo& a, const HostInfo& b) { return a.host < b.host; });
   return out;
 }
 

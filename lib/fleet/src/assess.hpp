@@ -61,35 +61,55 @@ class Assessor {
   std::vector<HostInfo> host_infos() const;
 
  private:
+  // Streaming a million rows: everything per row is interned or kept in one arena, so a row
+  // costs no allocation of its own.
+  struct IdRef {
+    std::uint32_t offset = 0, size = 0;
+  };
+  struct Notable {
+    core::Severity severity;
+    core::Plane plane;
+    int type;        // types_ index
+    IdRef id;
+    int candidate;   // candidates_ index, -1 when the finding cannot correlate
+  };
   struct HostState {
-    std::string model, batch;
+    std::string host, model, batch;
     bool model_from_record = false;
     std::size_t findings = 0;
     std::optional<core::Severity> worst;
-    struct Notable {
-      core::Severity severity;
-      std::string id, type;
-      core::Plane plane;
-    };
     std::vector<Notable> notable;  // medium and above
-    std::set<core::Plane> high_planes;
+    unsigned high_planes = 0;      // bit per core::Plane with a high or critical finding
   };
   // A finding that may take part in a correlation; grouped in finish(), once every host's
   // model is final (a host no record names takes its model from its findings).
   struct Candidate {
-    std::string host, id, type, key;
+    int host = 0;
     CorrKind kind = CorrKind::none;
-    core::Severity severity = core::Severity::info;
+    int type = 0, key = 0;  // types_ / keys_ indices
+    IdRef id;
     std::optional<core::Micros> first, last;
   };
-  HostState& host_state(const std::string& host);
-  std::vector<core::Finding> correlate(std::map<std::string, std::vector<std::string>>& member_of) const;
+  struct Pool {
+    std::unordered_map<std::string, int> index;
+    std::vector<std::string> values;
+    int intern(const std::string& s);
+  };
+  int host_index(const std::string& host);
+  int resolve_index(const FindingRow& row);
+  std::string_view id_of(IdRef r) const { return std::string_view(ids_).substr(r.offset, r.size); }
+  // Correlations, and for each candidate that is part of one, the correlation indices.
+  std::vector<core::Finding> correlate(std::unordered_map<int, std::vector<int>>& member_of,
+                                       std::vector<std::string>& ids) const;
 
   ViewOptions options_;
   std::unordered_map<std::string, std::string> owner_;  // address -> host
-  std::map<std::string, HostState> hosts_;
+  std::unordered_map<std::string, int> index_;          // host -> hosts_ index
+  std::vector<HostState> hosts_;
   std::map<std::string, std::vector<std::string>> addresses_;  // host -> addresses
   std::vector<Candidate> candidates_;
+  Pool types_, keys_;
+  std::string ids_;  // arena of finding ids
 };
 
 }  // namespace sg::fleet

@@ -2,6 +2,7 @@
 // apart by content, not by name, because both usually end in .json/.jsonl in the wild.
 #include <string>
 
+#include "input.hpp"
 #include "input_util.hpp"
 #include "supplyguard/core/error.hpp"
 #include "supplyguard/fleet/fleet.hpp"
@@ -20,6 +21,8 @@ std::string_view first_line(std::string_view text) {
   return text.substr(a, b == std::string_view::npos ? std::string_view::npos : b - a);
 }
 
+}  // namespace
+
 // A snapshot is one (usually pretty-printed) object with a "schema"; a findings file's first
 // line is a complete object on its own. The check looks only at the start, so a truncated
 // snapshot is still recognised and reported by byte offset.
@@ -30,6 +33,8 @@ bool looks_like_snapshot(std::string_view text) {
   auto j = core::Json::parse(line.begin(), line.end(), nullptr, false);
   return j.is_discarded() || (j.is_object() && j.contains("schema"));
 }
+
+namespace {
 
 const core::Json& need(const core::Json& obj, const char* key, const std::string& source, const char* where) {
   auto it = obj.find(key);
@@ -79,34 +84,37 @@ IngestBatch parse_snapshot(std::string_view text, const std::string& source) {
   return b;
 }
 
-IngestBatch parse_findings(std::string_view text, const std::string& source) {
-  IngestBatch b;
-  b.source = source;
-  std::uint64_t line = 0;
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    ++line;
-    std::size_t end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view l = text.substr(pos, end - pos);
-    pos = end + 1;
+}  // namespace
+
+bool FindingLines::next(std::vector<core::Finding>& out, std::size_t max) {
+  std::size_t added = 0;
+  while (added < max && pos_ < text_.size()) {
+    ++line_;
+    std::size_t end = text_.find('\n', pos_);
+    if (end == std::string_view::npos) end = text_.size();
+    std::string_view l = text_.substr(pos_, end - pos_);
+    pos_ = end + 1;
     std::size_t a = 0;
     while (a < l.size() && is_space(l[a])) ++a;
     if (a == l.size()) continue;  // blank lines separate nothing, but are harmless
-    core::Finding f = core::finding_from_json_line(l, source, line);
-    check_text(f.host, source, line, "host");
-    check_text(f.type, source, line, "type");
-    check_text(f.subject, source, line, "subject");
-    b.findings.push_back(std::move(f));
+    core::Finding f = core::finding_from_json_line(l, source_, line_);
+    check_text(f.host, source_, line_, "host");
+    check_text(f.type, source_, line_, "type");
+    check_text(f.subject, source_, line_, "subject");
+    out.push_back(std::move(f));
+    ++added;
   }
-  return b;
+  return added > 0;
 }
-
-}  // namespace
 
 IngestBatch parse_input(std::string_view text, const std::string& source) {
   if (looks_like_snapshot(text)) return parse_snapshot(text, source);
-  return parse_findings(text, source);
+  IngestBatch b;
+  b.source = source;
+  FindingLines lines(text, source);
+  while (lines.next(b.findings, 1 << 16)) {
+  }
+  return b;
 }
 
 IngestBatch read_input(const std::string& path) { return parse_input(read_file(path), path); }

@@ -4,6 +4,7 @@
 // findings still attributes them.
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <stdexcept>
 
 #include "assess.hpp"
@@ -38,7 +39,7 @@ db::Value opt_time(const std::optional<core::Micros>& t) {
   return t ? db::Value(std::to_string(*t)) : std::nullopt;
 }
 std::optional<core::Micros> parse_time(const db::Value& v) {
-  return v ? std::optional<core::Micros>(std::stoll(*v)) : std::nullopt;
+  return v ? std::optional<core::Micros>(std::strtoll(v->c_str(), nullptr, 10)) : std::nullopt;
 }
 
 std::string now_iso() {
@@ -95,28 +96,7 @@ class SqlStore final : public Store {
     st.inventory_hosts = batch.inventory_hosts.size();
     st.snapshots = batch.snapshots;
     std::vector<db::Value> p(13);
-    for (const auto& f : batch.findings) {
-      core::Json j = core::to_json(f);
-      std::string id = j["id"].get<std::string>();
-      const FindingRow r = describe(f, id);
-      p[0] = std::move(id);
-      p[1] = r.named_host;
-      p[2] = r.address;
-      p[3] = std::string(core::to_string(r.plane));
-      p[4] = r.type;
-      p[5] = std::to_string(int(r.severity));
-      p[6] = opt_time(r.first_seen);
-      p[7] = opt_time(r.last_seen);
-      p[8] = std::to_string(int(r.corr_kind));
-      p[9] = r.corr_key;
-      p[10] = r.model_hint;
-      p[11] = batch.source;
-      p[12] = j.dump(-1, ' ', false, core::Json::error_handler_t::replace);
-      if (c_->run(insert_finding_, p) > 0)
-        ++st.findings_added;
-      else
-        ++st.findings_already_present;
-    }
+    for (const auto& f : batch.findings) insert(f, batch.source, p, st);
     c_->run(log_file_, {batch.source, now_iso(), std::to_string(st.findings_added),
                         std::to_string(st.findings_already_present), std::to_string(st.snapshots),
                         std::to_string(batch.inventory_hosts.size() + batch.snapshot_hosts.size())});
@@ -125,9 +105,28 @@ class SqlStore final : public Store {
     return st;
   }
 
+  IngestStats store_findings(const std::string& source,
+                             const std::function<bool(std::vector<core::Finding>&)>& next) override {
+    IngestStats st;
+    db::Transaction tx(*c_);
+    std::vector<db::Value> p(13);
+    std::vector<core::Finding> chunk;
+    while (next(chunk))
+      for (const auto& f : chunk) insert(f, source, p, st);
+    c_->run(log_file_, {source, now_iso(), std::to_string(st.findings_added),
+                        std::to_string(st.findings_already_present), "0", "0"});
+    tx.commit();
+    st.files = 1;
+    return st;
+  }
+
   Assessment assess() override {
     Assessor a = assessor();
-    c_->query(select_light_, {}, [&](const db::Row& row) { a.add(light_row(row)); });
+    FindingRow r;  // reused: its strings keep their buffers from row to row
+    c_->query(select_light_, {}, [&](const db::Row& row) {
+      light_row(row, r);
+      a.add(r);
+    });
     return a.finish();
   }
 
@@ -135,7 +134,8 @@ class SqlStore final : public Store {
     Assessor a = assessor();
     FleetView v;
     c_->query(select_full_, {}, [&](const db::Row& row) {
-      FindingRow r = light_row(row);
+      FindingRow r;
+      light_row(row, r);
       a.add(r);
       auto j = core::Json::parse(*row[11], nullptr, false);
       // A body that no longer parses means the database was edited by hand: say so loudly.
@@ -164,20 +164,43 @@ class SqlStore final : public Store {
     return Assessor(hosts, addresses, options_);
   }
 
-  static FindingRow light_row(const db::Row& row) {
-    FindingRow r;
-    r.id = row[0].value_or("");
-    r.named_host = row[1].value_or("");
-    r.address = row[2].value_or("");
-    r.plane = core::parse_plane(row[3].value_or("")).value_or(core::Plane::hunt);
-    r.type = row[4].value_or("");
-    r.severity = core::Severity(std::clamp(std::stoi(row[5].value_or("0")), 0, int(core::Severity::critical)));
+  void insert(const core::Finding& f, const std::string& source, std::vector<db::Value>& p, IngestStats& st) {
+    core::Json j = core::to_json(f);
+    std::string id = j["id"].get<std::string>();
+    FindingRow r = describe(f, id);
+    p[0] = std::move(id);
+    p[1] = std::move(r.named_host);
+    p[2] = std::move(r.address);
+    p[3] = std::string(core::to_string(r.plane));
+    p[4] = std::move(r.type);
+    p[5] = std::to_string(int(r.severity));
+    p[6] = opt_time(r.first_seen);
+    p[7] = opt_time(r.last_seen);
+    p[8] = std::to_string(int(r.corr_kind));
+    p[9] = std::move(r.corr_key);
+    p[10] = std::move(r.model_hint);
+    p[11] = source;
+    p[12] = j.dump(-1, ' ', false, core::Json::error_handler_t::replace);
+    if (c_->run(insert_finding_, p) > 0)
+      ++st.findings_added;
+    else
+      ++st.findings_already_present;
+  }
+
+  static void light_row(const db::Row& row, FindingRow& r) {
+    static const std::string empty;
+    auto text = [&](std::size_t i) -> const std::string& { return row[i] ? *row[i] : empty; };
+    r.id = text(0);
+    r.named_host = text(1);
+    r.address = text(2);
+    r.plane = core::parse_plane(text(3)).value_or(core::Plane::hunt);
+    r.type = text(4);
+    r.severity = core::Severity(std::clamp(std::atoi(text(5).c_str()), 0, int(core::Severity::critical)));
     r.first_seen = parse_time(row[6]);
     r.last_seen = parse_time(row[7]);
-    r.corr_kind = CorrKind(std::clamp(std::stoi(row[8].value_or("0")), 0, int(CorrKind::component)));
-    r.corr_key = row[9].value_or("");
-    r.model_hint = row[10].value_or("");
-    return r;
+    r.corr_kind = CorrKind(std::clamp(std::atoi(text(8).c_str()), 0, int(CorrKind::component)));
+    r.corr_key = text(9);
+    r.model_hint = text(10);
   }
 
   std::unique_ptr<db::Connection> c_;

@@ -1,7 +1,10 @@
 // End to end through the real binaries, on SQLite and PostgreSQL: a generated fleet of two
-// models (model A implanted on many hosts) -> supplyguard hunt on its capture -> fleet ingest
-// with the inventory -> fleet verdict / correlate.
+// models (model A implanted on many hosts) -> supplyguard hunt on its capture, supplyguard
+// snapshot of every host tree, supplyguard verify --consensus -> fleet ingest of all of it with
+// the inventory -> fleet verdict / correlate.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/file.h>
 
 #include <set>
 
@@ -13,34 +16,66 @@ using namespace sg;
 namespace {
 
 struct Scenario {
-  test::TempDir dir;
+  std::filesystem::path dir;
   std::set<std::string> implanted, model_a, model_b;
-  std::string hunt_jsonl, inventory;
+  std::string hunt_jsonl, attest_jsonl, inventory, snapshots;
   std::string error;
 };
 
 Scenario* g_scenario = nullptr;
+
+// Builds the evidence once per build tree (gen + hunt + 56 snapshots + verify take ~15 s); the
+// test processes CTest runs in parallel share it under a lock.
+// Rebuilt when either binary changes (a new generator or reader must not meet stale evidence).
+std::string binaries_stamp() {
+  std::string stamp;
+  for (const auto& b : {test::supplyguard(), test::supplyguard_gen()})
+    stamp += std::to_string(std::filesystem::last_write_time(b).time_since_epoch().count()) + ";";
+  return stamp;
+}
+
+std::string build_scenario(const std::filesystem::path& dir) {
+  const std::string stamp = binaries_stamp();
+  if (std::filesystem::exists(dir / "done") && test::slurp((dir / "done").string()) == stamp) return "";
+  std::filesystem::remove_all(dir);
+  auto gen = test::run(test::supplyguard_gen() + " fleet --seed 11 --hosts 56 -o " + dir.string());
+  if (gen.code != 0) return "gen fleet failed: " + gen.err;
+  auto hunt = test::run(test::supplyguard() + " hunt -r " + (dir / "traffic.pcap").string() + " --mgmt-net 10.99.0.0/16");
+  if (hunt.code != 0) return "hunt failed: " + hunt.err;
+  test::write_text(dir / "hunt.jsonl", hunt.out);
+  std::filesystem::remove(dir / "traffic.pcap");  // ~100 MB, read once
+  std::filesystem::create_directories(dir / "snapshots");
+  for (const auto& e : std::filesystem::directory_iterator(dir / "hosts")) {
+    auto snap = test::run(test::supplyguard() + " snapshot --root " + e.path().string() + " -o " +
+                          (dir / "snapshots" / (e.path().filename().string() + ".json")).string());
+    if (snap.code != 0) return "snapshot " + e.path().string() + " failed: " + snap.err;
+  }
+  std::filesystem::remove_all(dir / "hosts");
+  auto verify = test::run(test::supplyguard() + " verify --consensus " + (dir / "snapshots").string());
+  if (verify.code != 0) return "verify failed: " + verify.err;
+  test::write_text(dir / "attest.jsonl", verify.out);
+  test::write_text(dir / "done", stamp);
+  return "";
+}
 
 class FleetCli : public ::testing::TestWithParam<std::string> {
  protected:
   static void SetUpTestSuite() {
     g_scenario = new Scenario;
     auto& s = *g_scenario;
-    auto gen = test::run(test::supplyguard_gen() + " fleet --seed 11 --hosts 56 -o " + s.dir.path.string());
-    if (gen.code != 0) {
-      s.error = "gen fleet failed: " + gen.err;
-      return;
-    }
-    s.hunt_jsonl = s.dir / "hunt.jsonl";
-    s.inventory = s.dir / "inventory.csv";
-    auto hunt = test::run(test::supplyguard() + " hunt -r " + (s.dir / "traffic.pcap") + " --mgmt-net 10.99.0.0/16");
-    test::write_text(s.hunt_jsonl, hunt.out);
-    std::filesystem::remove(s.dir / "traffic.pcap");  // ~100 MB, read once
-    if (hunt.code != 0) {
-      s.error = "hunt failed: " + hunt.err;
-      return;
-    }
-    const auto truth = core::Json::parse(test::slurp(s.dir / "truth.json"));
+    s.dir = std::filesystem::path(SG_BINARY_DIR) / "tests" / "fleet" / "e2e-seed11";
+    std::filesystem::create_directories(s.dir.parent_path());
+    const std::string lock = (s.dir.parent_path() / "e2e-seed11.lock").string();
+    const int fd = ::open(lock.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+    ::flock(fd, LOCK_EX);
+    s.error = build_scenario(s.dir);
+    ::close(fd);
+    if (!s.error.empty()) return;
+    s.hunt_jsonl = (s.dir / "hunt.jsonl").string();
+    s.attest_jsonl = (s.dir / "attest.jsonl").string();
+    s.inventory = (s.dir / "inventory.csv").string();
+    s.snapshots = (s.dir / "snapshots").string() + "/*.json";
+    const auto truth = core::Json::parse(test::slurp((s.dir / "truth.json").string()));
     for (const auto& h : truth["implanted"]) s.implanted.insert(h.get<std::string>());
     for (const auto& h : truth["hosts"])
       (h["model"] == "A" ? s.model_a : s.model_b).insert(h["host"].get<std::string>());
@@ -71,9 +106,10 @@ TEST_P(FleetCli, ImplantedHostsCompromisedCleanModelCleanSharedDestinationNamesM
   ASSERT_GE(s.implanted.size(), 3u);
   const std::string spool = backend_.dir() / "spool.jsonl";
 
-  auto in = test::run(sg("fleet ingest " + s.hunt_jsonl + " --inventory " + s.inventory + " --spool " + spool));
+  auto in = test::run(sg("fleet ingest " + s.hunt_jsonl + " " + s.attest_jsonl + " " + s.snapshots + " --inventory " +
+                          s.inventory + " --spool " + spool));
   ASSERT_EQ(in.code, 0) << in.err;
-  EXPECT_NE(in.err.find("findings added"), std::string::npos) << in.err;
+  EXPECT_NE(in.err.find("56 snapshot(s), 56 inventory host(s)"), std::string::npos) << in.err;
 
   auto v = test::run(sg("fleet verdict"));
   ASSERT_EQ(v.code, 0) << v.err;
@@ -96,19 +132,26 @@ TEST_P(FleetCli, ImplantedHostsCompromisedCleanModelCleanSharedDestinationNamesM
 
   auto c = test::run(sg("fleet correlate"));
   ASSERT_EQ(c.code, 0) << c.err;
-  bool found = false;
+  bool destination = false, component = false;
   std::istringstream cl(c.out);
   for (std::string line; std::getline(cl, line);) {
     auto j = core::Json::parse(line);
-    if (j["type"] != "shared_destination") continue;
-    found = true;
-    EXPECT_EQ(j["model"], "A");
-    EXPECT_EQ(j["destination"], "203.0.113.66");
     EXPECT_EQ(j["severity"], "critical");
+    EXPECT_EQ(j["model"], "A") << "nothing correlates on clean model B: " << line;
     std::set<std::string> hosts(j["hosts"].begin(), j["hosts"].end());
-    EXPECT_EQ(hosts, s.implanted);
+    if (j["type"] == "shared_destination") {
+      destination = true;
+      EXPECT_EQ(j["destination"], "203.0.113.66");
+      EXPECT_EQ(hosts, s.implanted);
+    } else if (j["type"] == "shared_component_change" && !j.contains("batch")) {
+      component = true;  // the extra I2C device, by model (batch groups are subsets)
+      EXPECT_EQ(j["component"].get<std::string>().rfind("i2c:", 0), 0u) << line;
+      EXPECT_EQ(j["change"], "component_added");
+      EXPECT_EQ(hosts, s.implanted);
+    }
   }
-  EXPECT_TRUE(found) << c.out;
+  EXPECT_TRUE(destination) << c.out;
+  EXPECT_TRUE(component) << c.out;
 
   // Re-ingest adds nothing; --fail-on-verdict gates a pipeline.
   auto again = test::run(sg("fleet ingest " + s.hunt_jsonl + " --spool " + spool));

@@ -129,6 +129,10 @@ class Store {
   // Stores one batch in one transaction: all of it or none of it. Findings already present
   // (same id) are counted, not duplicated; host records from an inventory replace older ones.
   virtual IngestStats store(const IngestBatch& batch) = 0;
+  // Stores a stream of findings from one file in one transaction: `next` replaces its argument
+  // with the next chunk and returns false at the end; an exception from it rolls all back.
+  virtual IngestStats store_findings(const std::string& source,
+                                     const std::function<bool(std::vector<core::Finding>&)>& next) = 0;
 };
 
 // The database could not be reached (connection refused, timeout, server gone mid-ingest).
@@ -161,9 +165,10 @@ struct IngestOptions {
 // $XDG_STATE_HOME/supplyguard/spool.jsonl, else ~/.local/state/supplyguard/spool.jsonl.
 std::string default_spool_path();
 
-// Parses every input first (a bad file stops everything before anything is stored), then stores
-// the spool (if any) and each file in its own transaction. When the database is unreachable,
-// the parsed batches go to the spool instead and IngestStats.warning says so.
+// Replays the spool (if any), then stores the inventory and each file in its own transaction
+// (findings files are parsed in chunks while the previous chunk is stored). A bad line throws
+// core::InputError and rolls back that file; files before it stay stored. When the database is
+// unreachable, the parsed inputs go to the spool instead and IngestStats.warning says so.
 IngestStats ingest(const std::string& url, const std::vector<std::string>& files, const IngestOptions& options);
 
 }  // namespace sg::fleet
