@@ -1,8 +1,20 @@
 #include "command.hpp"
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <iostream>
 
+#include "supplyguard/core/error.hpp"
+
 namespace sg::cli {
+namespace {
+// The original command line, for handing a subcommand over to another executable.
+int g_argc = 0;
+char** g_argv = nullptr;
+}  // namespace
 
 Output::Output(const Globals& g, std::ostream& out)
     : format_(core::parse_format(g.format).value_or(core::Format::jsonl)),
@@ -29,6 +41,83 @@ Action not_built(std::string name, int issue) {
     std::cerr << "supplyguard " << name << ": not built yet (tracked in issue " << issue << ")\n";
     return core::kExitUsage;
   };
+}
+
+int run(int argc, char** argv, std::initializer_list<Registrar> planes) {
+  CLI::App app{
+      "supplyguard: supply-chain defence for a server fleet.\n"
+      "  attest   (snapshot, baseline, verify)  is each host still its model's original design?\n"
+      "  hunt                                   is anything on it phoning home?\n"
+      "  inspect                                does the board image show parts not in the design?\n"
+      "  fleet    (fleet, serve)                one store, one verdict per host, correlation\n",
+      "supplyguard"};
+  app.require_subcommand(1);
+  app.fallthrough();  // global flags are accepted after the subcommand too
+  app.footer(
+      "Exit codes: 0 ok, 2 usage or input error (message on stderr), 3 --fail-on triggered.\n"
+      "Run 'supplyguard SUBCOMMAND --help' for each subcommand's options and an example.");
+
+  Globals globals;
+  app.add_option("--format", globals.format, "Output format for findings: jsonl (default) or table")
+      ->check(CLI::IsMember({"jsonl", "json", "table"}));
+  app.add_option("--fail-on", globals.fail_on,
+                 "Exit 3 when any finding reaches this severity (info|low|medium|high|critical)")
+      ->check(CLI::IsMember({"info", "low", "medium", "high", "critical"}, CLI::ignore_case));
+
+  g_argc = argc;
+  g_argv = argv;
+  Action action;
+  for (Registrar add : planes) add(app, action);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);  // prints the message naming the bad flag
+    return core::kExitUsage;
+  }
+
+  if (!action) {
+    std::cerr << "supplyguard: nothing to do (see --help)\n";
+    return core::kExitUsage;
+  }
+  Output out(globals, std::cout);
+  try {
+    const int rc = action(out);
+    const int gate = out.finish();
+    return rc != core::kExitOk ? rc : gate;
+  } catch (const core::InputError& e) {
+    out.finish();  // what was found before the bad input is still reported
+    std::cerr << "supplyguard: " << e.what() << "\n";
+    return core::kExitUsage;
+  } catch (const std::exception& e) {
+    out.finish();
+    std::cerr << "supplyguard: " << e.what() << "\n";
+    return core::kExitUsage;
+  }
+}
+
+void add_inspect_exec(CLI::App& app, Action& action) {
+  auto* sub = app.add_subcommand("inspect", "Compare a board image with its golden board");
+  sub->set_help_flag();  // its --help is supplyguard-inspect's
+  sub->fallthrough(false);
+  sub->prefix_command();  // everything after `inspect`, --help too, belongs to supplyguard-inspect
+  sub->callback([&action] {
+    action = [](Output&) -> int {
+      std::error_code ec;
+      const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+      const auto exe = (ec ? std::filesystem::path(g_argv[0]) : self).parent_path() / "supplyguard-inspect";
+      ::execv(exe.c_str(), g_argv);
+      std::cerr << "supplyguard inspect: cannot run " << exe.string() << ": " << std::strerror(errno)
+                << " (it is installed beside supplyguard)\n";
+      return core::kExitUsage;
+    };
+  });
 }
 
 }  // namespace sg::cli

@@ -28,6 +28,9 @@ class Output {
   core::Format format() const { return format_; }
   // Flushes buffered output; returns kExitFailOn when --fail-on triggered, else kExitOk.
   int finish();
+  // For subcommands whose output is not findings (fleet verdict): nothing is written at finish,
+  // so a table-format run does not end with an empty findings table.
+  void discard() { finished_ = true; }
 
  private:
   core::Format format_;
@@ -49,5 +52,16 @@ void add_serve(CLI::App& app, Action& action);    // serve (dashboard + JSON API
 
 // A subcommand whose plane is not built yet: says so on stderr and exits 2.
 Action not_built(std::string name, int issue);
+
+// `inspect` runs in its own executable, supplyguard-inspect beside this one (git-style): OpenCV
+// and its ~150 shared libraries cost ~170 ms of dynamic linking at every start, which would
+// otherwise be paid by every hunt, attest and fleet run too. This registers the subcommand in
+// the main binary (so it shows in --help) and hands the whole command line over to it.
+void add_inspect_exec(CLI::App& app, Action& action);
+
+// The whole front end: globals (--format, --fail-on), the given planes' subcommands, parsing,
+// output and exit codes. Both executables' main() call it.
+using Registrar = void (*)(CLI::App&, Action&);
+int run(int argc, char** argv, std::initializer_list<Registrar> planes);
 
 }  // namespace sg::cli

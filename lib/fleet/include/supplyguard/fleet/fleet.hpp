@@ -8,6 +8,8 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stdexcept>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -91,14 +93,77 @@ struct IngestStats {
   std::size_t snapshots = 0;
   std::size_t spooled = 0;    // written to the local spool because the database was unreachable
   std::size_t replayed = 0;   // replayed from the spool into the database
+  std::size_t inventory_hosts = 0;  // hosts read from --inventory
+  std::string warning;        // non-empty when the database was unreachable (says why, where spooled)
+};
+
+// How verdicts and correlations are computed from what is stored.
+struct ViewOptions {
+  std::size_t min_hosts = 3;  // K: a destination/component change on >= K hosts is a correlation
+};
+
+// The light result of `fleet verdict` / `fleet correlate`: no finding bodies are loaded.
+struct Assessment {
+  std::vector<HostVerdict> verdicts;        // one per host, worst first
+  std::vector<core::Finding> correlations;  // plane `fleet`, deterministic ids, sorted by id
+};
+
+// Parsed, not yet stored: what one input file (findings or a snapshot) or the spool carries.
+struct IngestBatch {
+  std::string source;                       // file name, for messages
+  std::vector<core::Finding> findings;
+  std::vector<HostInfo> snapshot_hosts;     // host records from snapshots (model, addresses)
+  std::vector<HostInfo> inventory_hosts;    // host records from an inventory
+  std::size_t snapshots = 0;
 };
 
 class Store {
  public:
   // "sqlite:PATH" (default form; a bare path means sqlite too) or "postgresql://..." (libpq).
-  static std::unique_ptr<Store> open(const std::string& url);
+  // Creates the schema when missing. Throws Unreachable when a PostgreSQL server cannot be
+  // reached, std::runtime_error on other database errors.
+  static std::unique_ptr<Store> open(const std::string& url, ViewOptions options = {});
   virtual ~Store() = default;
   virtual FleetView load_view() = 0;
+  virtual Assessment assess() = 0;
+  // Stores one batch in one transaction: all of it or none of it. Findings already present
+  // (same id) are counted, not duplicated; host records from an inventory replace older ones.
+  virtual IngestStats store(const IngestBatch& batch) = 0;
 };
+
+// The database could not be reached (connection refused, timeout, server gone mid-ingest).
+class Unreachable : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// ---- input files ------------------------------------------------------------------------------
+
+// Inventory CSV (a CMDB export): header `host,model,batch,addresses` (any column order, extra
+// columns ignored), RFC 4180 quoting, addresses separated by spaces or ';'. Throws
+// core::InputError naming `source` and the line.
+std::vector<HostInfo> parse_inventory(std::string_view text, const std::string& source);
+std::vector<HostInfo> read_inventory(const std::string& path);
+
+// A findings file (JSON lines from any plane) or an attest snapshot (a JSON object whose
+// "schema" is "supplyguard.snapshot/1"), detected by content. Throws core::InputError with the
+// file and line (findings) or byte offset (snapshot JSON).
+IngestBatch parse_input(std::string_view text, const std::string& source);
+IngestBatch read_input(const std::string& path);
+
+// ---- ingest with spool ------------------------------------------------------------------------
+
+struct IngestOptions {
+  std::string inventory;  // CSV path, may be empty
+  std::string spool;      // spool file; empty = default_spool_path()
+  ViewOptions view;
+};
+// $XDG_STATE_HOME/supplyguard/spool.jsonl, else ~/.local/state/supplyguard/spool.jsonl.
+std::string default_spool_path();
+
+// Parses every input first (a bad file stops everything before anything is stored), then stores
+// the spool (if any) and each file in its own transaction. When the database is unreachable,
+// the parsed batches go to the spool instead and IngestStats.warning says so.
+IngestStats ingest(const std::string& url, const std::vector<std::string>& files, const IngestOptions& options);
 
 }  // namespace sg::fleet

@@ -1,0 +1,64 @@
+#pragma once
+// TCG PC Client firmware event log (binary_bios_measurements): the SHA-1 format header event
+// (TCG_PCClientPCREvent, carrying "Spec ID Event03" with the digest algorithms and sizes), then
+// crypto-agile TCG_PCR_EVENT2 records. A log without the Spec ID event is read as the legacy
+// SHA-1-only format (TPM 1.2). Every size and count is checked against the bytes left and the
+// algorithms the Spec ID event declared; a bad one raises core::InputError(file, byte offset).
+#include <cstdint>
+#include <map>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "supplyguard/attest/digest.hpp"
+
+namespace sg::attest {
+
+inline constexpr std::uint32_t kEvNoAction = 0x3;
+inline constexpr std::uint32_t kEvSeparator = 0x4;
+
+struct TcgDigest {
+  std::uint16_t alg = 0;
+  Bytes bytes;
+};
+
+struct TcgEvent {
+  std::uint64_t offset = 0;  // byte offset of the record in the log
+  std::uint32_t pcr = 0;
+  std::uint32_t type = 0;
+  std::vector<TcgDigest> digests;
+  Bytes data;
+  const TcgDigest* digest(std::uint16_t alg) const {
+    for (const auto& d : digests)
+      if (d.alg == alg) return &d;
+    return nullptr;
+  }
+};
+
+struct EventLog {
+  bool crypto_agile = false;
+  struct AlgSize {
+    std::uint16_t alg;
+    std::uint16_t size;
+  };
+  std::vector<AlgSize> algorithms;  // from the Spec ID event ({sha1,20} for a legacy log)
+  std::vector<TcgEvent> events;     // events[0] is the header event
+  std::uint8_t startup_locality = 0;
+};
+
+// alg -> PCR index -> value
+using PcrBank = std::map<std::uint32_t, Bytes>;
+using PcrValues = std::map<std::uint16_t, PcrBank>;
+
+EventLog parse_event_log(std::span<const std::uint8_t> data, const std::string& source);
+
+// Replays every bank OpenSSL can compute: PCR = H(PCR || digest) from zeros, except PCR 0 which
+// starts at the StartupLocality value; EV_NO_ACTION events (and the header) are not extended.
+// Only PCRs that received at least one extend appear in the result.
+PcrValues replay(const EventLog& log);
+
+std::string event_type_name(std::uint32_t type);  // "EV_POST_CODE", or "0x%08x"
+// A short human hint of the event data: printable ASCII (or UTF-16LE) text, else "".
+std::string event_data_hint(std::span<const std::uint8_t> data);
+
+}  // namespace sg::attest

@@ -1,0 +1,250 @@
+#include "supplyguard/attest/eventlog.hpp"
+
+#include <cstdio>
+#include <cstring>
+
+#include "supplyguard/core/error.hpp"
+
+namespace sg::attest {
+namespace {
+
+using core::InputError;
+
+// Bounds-checked little-endian reader over the log.
+class Reader {
+ public:
+  Reader(std::span<const std::uint8_t> d, const std::string& src) : d_(d), src_(src) {}
+  std::size_t pos() const { return pos_; }
+  std::size_t left() const { return d_.size() - pos_; }
+  void need(std::size_t n, const char* what) const {
+    if (n > left())
+      throw InputError::at_offset(src_, pos_, std::string("truncated event log: ") + what + " needs " +
+                                                  std::to_string(n) + " bytes, " + std::to_string(left()) +
+                                                  " left");
+  }
+  std::uint8_t u8(const char* what) {
+    need(1, what);
+    return d_[pos_++];
+  }
+  std::uint16_t u16(const char* what) {
+    need(2, what);
+    const std::uint16_t v = std::uint16_t(d_[pos_] | d_[pos_ + 1] << 8);
+    pos_ += 2;
+    return v;
+  }
+  std::uint32_t u32(const char* what) {
+    need(4, what);
+    const std::uint32_t v = std::uint32_t(d_[pos_]) | std::uint32_t(d_[pos_ + 1]) << 8 |
+                            std::uint32_t(d_[pos_ + 2]) << 16 | std::uint32_t(d_[pos_ + 3]) << 24;
+    pos_ += 4;
+    return v;
+  }
+  Bytes bytes(std::size_t n, const char* what) {
+    need(n, what);
+    Bytes b(d_.begin() + long(pos_), d_.begin() + long(pos_ + n));
+    pos_ += n;
+    return b;
+  }
+  // True when only zero (or 0xFF) padding remains: firmware log areas are often padded.
+  bool only_padding() const {
+    bool zeros = true, ones = true;
+    for (std::size_t i = pos_; i < d_.size(); ++i) {
+      zeros &= d_[i] == 0;
+      ones &= d_[i] == 0xFF;
+    }
+    return zeros || ones;
+  }
+  [[noreturn]] void fail(std::size_t at, const std::string& what) const { throw InputError::at_offset(src_, at, what); }
+
+ private:
+  std::span<const std::uint8_t> d_;
+  const std::string& src_;
+  std::size_t pos_ = 0;
+};
+
+constexpr char kSpecId[] = "Spec ID Event03";
+
+TcgEvent read_sha1_event(Reader& r) {
+  TcgEvent e;
+  e.offset = r.pos();
+  e.pcr = r.u32("pcrIndex");
+  e.type = r.u32("eventType");
+  e.digests.push_back({kAlgSha1, r.bytes(20, "SHA-1 digest")});
+  const std::uint32_t size = r.u32("eventSize");
+  if (size > r.left()) r.fail(r.pos() - 4, "event size " + std::to_string(size) + " exceeds the " +
+                                               std::to_string(r.left()) + " bytes left");
+  e.data = r.bytes(size, "event data");
+  return e;
+}
+
+}  // namespace
+
+EventLog parse_event_log(std::span<const std::uint8_t> data, const std::string& source) {
+  Reader r(data, source);
+  EventLog log;
+  if (data.empty()) r.fail(0, "empty event log");
+  TcgEvent header = read_sha1_event(r);
+  const Bytes& hd = header.data;
+  const bool spec_id = hd.size() >= 16 && std::memcmp(hd.data(), kSpecId, sizeof kSpecId) == 0;
+  if (!spec_id) {
+    // Legacy TPM 1.2 log: every record has the SHA-1 layout.
+    log.algorithms.push_back({kAlgSha1, 20});
+    log.events.push_back(std::move(header));
+    while (r.left() && !r.only_padding()) log.events.push_back(read_sha1_event(r));
+    return log;
+  }
+  log.crypto_agile = true;
+  // TCG_EfiSpecIdEvent inside the header's data, at absolute offset header.offset + 32.
+  const std::size_t base = header.offset + 32;
+  Reader s(hd, source);
+  s.bytes(16, "Spec ID signature");
+  s.u32("platformClass");
+  s.u8("specVersionMinor");
+  s.u8("specVersionMajor");
+  s.u8("specErrata");
+  s.u8("uintnSize");
+  const std::size_t count_at = base + s.pos();
+  const std::uint32_t n_algs = s.u32("numberOfAlgorithms");
+  if (n_algs == 0 || n_algs > 16)
+    r.fail(count_at, "Spec ID event declares " + std::to_string(n_algs) + " digest algorithms (1-16 allowed)");
+  for (std::uint32_t i = 0; i < n_algs; ++i) {
+    const std::size_t at = base + s.pos();
+    if (s.left() < 4) r.fail(at, "Spec ID event truncated in its algorithm list");
+    EventLog::AlgSize a{s.u16("algorithmId"), s.u16("digestSize")};
+    if (a.size == 0 || a.size > 64) r.fail(at, "digest size " + std::to_string(a.size) + " for " + alg_name(a.alg));
+    if (auto known = alg_size(a.alg); known && *known != a.size)
+      r.fail(at, alg_name(a.alg) + " declared with digest size " + std::to_string(a.size) + ", must be " +
+                     std::to_string(*known));
+    for (const auto& prev : log.algorithms)
+      if (prev.alg == a.alg) r.fail(at, "algorithm " + alg_name(a.alg) + " declared twice");
+    log.algorithms.push_back(a);
+  }
+  log.events.push_back(std::move(header));
+
+  while (r.left()) {
+    if (r.only_padding()) break;
+    TcgEvent e;
+    e.offset = r.pos();
+    e.pcr = r.u32("pcrIndex");
+    e.type = r.u32("eventType");
+    const std::size_t count_at2 = r.pos();
+    const std::uint32_t n = r.u32("digest count");
+    if (n == 0 || n > log.algorithms.size())
+      r.fail(count_at2, "event has " + std::to_string(n) + " digests, the Spec ID event declared " +
+                            std::to_string(log.algorithms.size()) + " algorithms");
+    for (std::uint32_t i = 0; i < n; ++i) {
+      const std::size_t at = r.pos();
+      const std::uint16_t alg = r.u16("digest algorithm");
+      const EventLog::AlgSize* spec = nullptr;
+      for (const auto& a : log.algorithms)
+        if (a.alg == alg) spec = &a;
+      if (!spec) r.fail(at, "digest algorithm " + alg_name(alg) + " not declared in the Spec ID event");
+      if (e.digest(alg)) r.fail(at, "digest algorithm " + alg_name(alg) + " twice in one event");
+      e.digests.push_back({alg, r.bytes(spec->size, "digest")});
+    }
+    const std::size_t size_at = r.pos();
+    const std::uint32_t size = r.u32("eventSize");
+    if (size > r.left())
+      r.fail(size_at, "event size " + std::to_string(size) + " exceeds the " + std::to_string(r.left()) +
+                          " bytes left");
+    e.data = r.bytes(size, "event data");
+    // StartupLocality (EV_NO_ACTION on PCR 0): "StartupLocality\0" then the locality byte.
+    static constexpr char kLoc[] = "StartupLocality";
+    if (e.type == kEvNoAction && e.pcr == 0 && e.data.size() == sizeof kLoc + 1 &&
+        std::memcmp(e.data.data(), kLoc, sizeof kLoc) == 0)
+      log.startup_locality = e.data.back();
+    log.events.push_back(std::move(e));
+  }
+  return log;
+}
+
+PcrValues replay(const EventLog& log) {
+  PcrValues out;
+  for (const auto& a : log.algorithms) {
+    if (!hash(a.alg, {})) continue;  // OpenSSL cannot compute this bank
+    PcrBank bank;
+    for (std::size_t i = 1; i < log.events.size(); ++i) {
+      const auto& e = log.events[i];
+      if (e.type == kEvNoAction) continue;
+      const TcgDigest* d = e.digest(a.alg);
+      if (!d) continue;
+      auto it = bank.find(e.pcr);
+      if (it == bank.end()) {
+        Bytes init(a.size, 0);
+        if (e.pcr == 0) init.back() = log.startup_locality;
+        it = bank.emplace(e.pcr, std::move(init)).first;
+      }
+      Bytes cat = it->second;
+      cat.insert(cat.end(), d->bytes.begin(), d->bytes.end());
+      it->second = *hash(a.alg, cat);
+    }
+    out[a.alg] = std::move(bank);
+  }
+  return out;
+}
+
+std::string event_type_name(std::uint32_t type) {
+  switch (type) {
+    case 0x0: return "EV_PREBOOT_CERT";
+    case 0x1: return "EV_POST_CODE";
+    case 0x2: return "EV_UNUSED";
+    case 0x3: return "EV_NO_ACTION";
+    case 0x4: return "EV_SEPARATOR";
+    case 0x5: return "EV_ACTION";
+    case 0x6: return "EV_EVENT_TAG";
+    case 0x7: return "EV_S_CRTM_CONTENTS";
+    case 0x8: return "EV_S_CRTM_VERSION";
+    case 0x9: return "EV_CPU_MICROCODE";
+    case 0xA: return "EV_PLATFORM_CONFIG_FLAGS";
+    case 0xB: return "EV_TABLE_OF_DEVICES";
+    case 0xC: return "EV_COMPACT_HASH";
+    case 0xD: return "EV_IPL";
+    case 0xE: return "EV_IPL_PARTITION_DATA";
+    case 0xF: return "EV_NONHOST_CODE";
+    case 0x10: return "EV_NONHOST_CONFIG";
+    case 0x11: return "EV_NONHOST_INFO";
+    case 0x12: return "EV_OMIT_BOOT_DEVICE_EVENTS";
+    case 0x80000001: return "EV_EFI_VARIABLE_DRIVER_CONFIG";
+    case 0x80000002: return "EV_EFI_VARIABLE_BOOT";
+    case 0x80000003: return "EV_EFI_BOOT_SERVICES_APPLICATION";
+    case 0x80000004: return "EV_EFI_BOOT_SERVICES_DRIVER";
+    case 0x80000005: return "EV_EFI_RUNTIME_SERVICES_DRIVER";
+    case 0x80000006: return "EV_EFI_GPT_EVENT";
+    case 0x80000007: return "EV_EFI_ACTION";
+    case 0x80000008: return "EV_EFI_PLATFORM_FIRMWARE_BLOB";
+    case 0x80000009: return "EV_EFI_HANDOFF_TABLES";
+    case 0x8000000A: return "EV_EFI_PLATFORM_FIRMWARE_BLOB2";
+    case 0x8000000B: return "EV_EFI_HANDOFF_TABLES2";
+    case 0x800000E0: return "EV_EFI_VARIABLE_AUTHORITY";
+    default: {
+      char buf[16];
+      std::snprintf(buf, sizeof buf, "0x%08x", type);
+      return buf;
+    }
+  }
+}
+
+std::string event_data_hint(std::span<const std::uint8_t> data) {
+  constexpr std::size_t kMax = 64;
+  auto printable = [](std::uint8_t c) { return c >= 0x20 && c < 0x7f; };
+  std::string ascii;
+  for (std::size_t i = 0; i < data.size() && ascii.size() < kMax; ++i) {
+    if (data[i] == 0) break;
+    if (!printable(data[i])) {
+      ascii.clear();
+      break;
+    }
+    ascii += char(data[i]);
+  }
+  if (ascii.size() >= 4) return ascii;
+  // UTF-16LE text (EFI strings), e.g. the CRTM version.
+  std::string wide;
+  for (std::size_t i = 0; i + 1 < data.size() && wide.size() < kMax; i += 2) {
+    if (data[i] == 0 && data[i + 1] == 0) break;
+    if (data[i + 1] != 0 || !printable(data[i])) return "";
+    wide += char(data[i]);
+  }
+  return wide.size() >= 4 ? wide : "";
+}
+
+}  // namespace sg::attest

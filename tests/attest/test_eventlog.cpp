@@ -1,0 +1,211 @@
+// TCG event log parsing and PCR replay. The expected PCR values are computed here with OpenSSL
+// directly from the planted event data, not with the library's replay.
+#include <gtest/gtest.h>
+#include <openssl/evp.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "supplyguard/attest/eventlog.hpp"
+#include "supplyguard/attest/fixture.hpp"
+#include "supplyguard/core/error.hpp"
+
+using namespace sg::attest;
+using sg::core::InputError;
+
+namespace {
+
+Bytes md(const EVP_MD* m, const Bytes& in) {
+  Bytes out(EVP_MAX_MD_SIZE);
+  unsigned n = 0;
+  EVP_Digest(in.data(), in.size(), out.data(), &n, m, nullptr);
+  out.resize(n);
+  return out;
+}
+
+// PCR values as a TPM would hold them after these events (independent reimplementation).
+std::map<std::uint32_t, Bytes> expected_pcrs(const std::vector<FixtureEvent>& events, const EVP_MD* m,
+                                             std::uint8_t locality) {
+  std::map<std::uint32_t, Bytes> pcr;
+  const std::size_t size = std::size_t(EVP_MD_get_size(m));
+  for (const auto& e : events) {
+    if (e.type == 3) continue;  // EV_NO_ACTION
+    if (!pcr.count(e.pcr)) {
+      pcr[e.pcr] = Bytes(size, 0);
+      if (e.pcr == 0) pcr[e.pcr].back() = locality;
+    }
+    Bytes cat = pcr[e.pcr];
+    const Bytes d = md(m, e.data);
+    cat.insert(cat.end(), d.begin(), d.end());
+    pcr[e.pcr] = md(m, cat);
+  }
+  return pcr;
+}
+
+std::uint32_t le32(const Bytes& b, std::size_t off) {
+  return std::uint32_t(b[off]) | std::uint32_t(b[off + 1]) << 8 | std::uint32_t(b[off + 2]) << 16 |
+         std::uint32_t(b[off + 3]) << 24;
+}
+void set32(Bytes& b, std::size_t off, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i) b[off + i] = std::uint8_t(v >> (8 * i));
+}
+
+}  // namespace
+
+TEST(AttestEventLog, ParsesSpecIdHeaderAndEveryEvent) {
+  const auto events = fixture_events("A", {});
+  const Bytes raw = encode_event_log(events, 3);
+  const auto log = parse_event_log(raw, "log");
+  EXPECT_TRUE(log.crypto_agile);
+  ASSERT_EQ(log.algorithms.size(), 2u);
+  EXPECT_EQ(log.algorithms[0].alg, kAlgSha1);
+  EXPECT_EQ(log.algorithms[1].alg, kAlgSha256);
+  EXPECT_EQ(log.algorithms[1].size, 32);
+  ASSERT_EQ(log.events.size(), events.size() + 1);
+  EXPECT_EQ(log.startup_locality, 3);
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    EXPECT_EQ(log.events[i + 1].pcr, events[i].pcr);
+    EXPECT_EQ(log.events[i + 1].type, events[i].type);
+    EXPECT_EQ(log.events[i + 1].data, events[i].data);
+  }
+  EXPECT_EQ(event_type_name(0x80000008), "EV_EFI_PLATFORM_FIRMWARE_BLOB");
+  EXPECT_EQ(event_data_hint(log.events[9].data), "SecureBoot");  // UTF-16LE variable name
+  EXPECT_EQ(event_data_hint(log.events[2].data), "");            // "3.4" is too short to be a hint
+}
+
+TEST(AttestEventLog, ReplayMatchesIndependentlyComputedPcrsBothModelsBothBanks) {
+  for (const std::string model : {"A", "B"}) {
+    const auto events = fixture_events(model, {});
+    const std::uint8_t loc = fixture_startup_locality(model);
+    const auto pcrs = replay(parse_event_log(encode_event_log(events, loc), "log"));
+    const auto want256 = expected_pcrs(events, EVP_sha256(), loc);
+    const auto want1 = expected_pcrs(events, EVP_sha1(), loc);
+    EXPECT_EQ(pcrs.at(kAlgSha256), want256) << model;
+    EXPECT_EQ(pcrs.at(kAlgSha1), want1) << model;
+    EXPECT_EQ(pcrs.at(kAlgSha256).size(), 10u);  // PCRs 0-9 measured
+  }
+  // Locality 3 changes PCR 0 and nothing else.
+  const auto events = fixture_events("A", {});
+  const auto a = expected_pcrs(events, EVP_sha256(), 3), b = expected_pcrs(events, EVP_sha256(), 0);
+  EXPECT_NE(a.at(0), b.at(0));
+  EXPECT_EQ(a.at(7), b.at(7));
+}
+
+TEST(AttestEventLog, EveryTruncationIsAnErrorWithOffsetOrEndsOnARecordBoundary) {
+  const Bytes raw = encode_event_log(fixture_events("B", {}), 0);
+  std::size_t errors = 0;
+  for (std::size_t n = 0; n < raw.size(); ++n) {
+    const Bytes cut(raw.begin(), raw.begin() + long(n));
+    try {
+      parse_event_log(cut, "log");
+    } catch (const InputError& e) {
+      ASSERT_TRUE(e.where().offset.has_value()) << e.what();
+      EXPECT_LE(*e.where().offset, n);
+      ++errors;
+    }
+  }
+  EXPECT_GT(errors, raw.size() * 9 / 10);
+}
+
+TEST(AttestEventLog, HostileCountsAndSizesAreRefusedAtTheirOffset) {
+  const Bytes good = encode_event_log(fixture_events("A", {}), 3);
+  const std::size_t spec = 32;                    // header event data starts here
+  const std::size_t first = spec + le32(good, 28);  // first TCG_PCR_EVENT2
+  auto expect_error_at = [](const Bytes& b, std::size_t at, const char* word) {
+    try {
+      parse_event_log(b, "log");
+      ADD_FAILURE() << "accepted: " << word;
+    } catch (const InputError& e) {
+      EXPECT_EQ(*e.where().offset, at) << e.what();
+      EXPECT_NE(std::string(e.what()).find(word), std::string::npos) << e.what();
+    }
+  };
+  {  // digest count 0
+    Bytes b = good;
+    set32(b, first + 8, 0);
+    expect_error_at(b, first + 8, "digests");
+  }
+  {  // digest count far above the declared algorithms
+    Bytes b = good;
+    set32(b, first + 8, 0xFFFFFFFF);
+    expect_error_at(b, first + 8, "digests");
+  }
+  {  // an algorithm the Spec ID event did not declare
+    Bytes b = good;
+    b[first + 12] = 0x0C;  // sha384
+    expect_error_at(b, first + 12, "not declared");
+  }
+  {  // event size beyond the file
+    Bytes b = good;
+    const std::size_t size_at = first + 12 + 2 + 20 + 2 + 32;
+    set32(b, size_at, 0x7FFFFFFF);
+    expect_error_at(b, size_at, "exceeds");
+  }
+  {  // numberOfAlgorithms absurd
+    Bytes b = good;
+    set32(b, spec + 24, 1000);
+    expect_error_at(b, spec + 24, "algorithms");
+  }
+  {  // SHA-256 declared with the wrong size
+    Bytes b = good;
+    b[spec + 28 + 4 + 2] = 20;
+    expect_error_at(b, spec + 28 + 4, "size");
+  }
+  EXPECT_THROW(parse_event_log(Bytes{}, "log"), InputError);
+}
+
+TEST(AttestEventLog, LegacySha1LogAndTrailingPaddingAreRead) {
+  Bytes log;
+  auto put32 = [&](std::uint32_t v) {
+    for (int i = 0; i < 4; ++i) log.push_back(std::uint8_t(v >> (8 * i)));
+  };
+  for (std::uint32_t i = 0; i < 3; ++i) {
+    put32(i);
+    put32(0xD);
+    const Bytes data = {'a', std::uint8_t('0' + i)};
+    const Bytes d = md(EVP_sha1(), data);
+    log.insert(log.end(), d.begin(), d.end());
+    put32(2);
+    log.insert(log.end(), data.begin(), data.end());
+  }
+  log.insert(log.end(), 100, 0);  // firmware log areas are zero padded
+  const auto parsed = parse_event_log(log, "legacy");
+  EXPECT_FALSE(parsed.crypto_agile);
+  ASSERT_EQ(parsed.events.size(), 3u);
+  const auto pcrs = replay(parsed);
+  EXPECT_EQ(pcrs.at(kAlgSha1).size(), 2u);  // events[0] is the header, not extended
+}
+
+// Real firmware logs: not downloaded at test time (see tests/attest/data/README.md). When a
+// directory of them is provided beside the project, each must parse and replay to its known PCRs.
+TEST(AttestEventLog, RealLogsBesideTheProjectReplayToTheirKnownPcrs) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path(SG_SOURCE_DIR) / ".." / "shared" / "tcg-eventlogs";
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec))
+    GTEST_SKIP() << "no real TCG event logs at " << dir.lexically_normal()
+                 << " (put <name>.bin + <name>.pcrs.json {\"sha256\":{\"0\":\"hex\",...}} there to run this)";
+  int checked = 0;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (e.path().extension() != ".bin") continue;
+    std::ifstream in(e.path(), std::ios::binary);
+    const Bytes raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto pcrs = replay(parse_event_log(raw, e.path().string()));
+    auto known = e.path();
+    known.replace_extension(".pcrs.json");
+    if (!fs::exists(known)) continue;
+    const auto j = nlohmann::json::parse(std::ifstream(known));
+    for (const auto& [alg, bank] : j.items())
+      for (const auto& [pcr, hex] : bank.items()) {
+        const auto a = alg_from_name(alg);
+        ASSERT_TRUE(a) << alg;
+        const auto want = from_hex(hex.get<std::string>());
+        ASSERT_TRUE(want);
+        EXPECT_EQ(to_hex(pcrs.at(*a).at(std::uint32_t(std::stoul(pcr)))), to_hex(*want)) << e.path() << " PCR " << pcr;
+        ++checked;
+      }
+  }
+  if (checked == 0) GTEST_SKIP() << "no <name>.bin with <name>.pcrs.json in " << dir;
+}
