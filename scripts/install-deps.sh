@@ -21,8 +21,18 @@ if [ ${#missing[@]} -gt 0 ]; then
 else
   echo "deps: all Debian packages present"
 fi
-# Browser-test driver for the dashboard (npm registry). Installed into tests/fleet/browser.
-if [ -f "$here/tests/fleet/browser/package.json" ] && [ ! -d "$here/tests/fleet/browser/node_modules/playwright-core" ]; then
-  echo "deps: npm install (tests/fleet/browser)"
-  (cd "$here/tests/fleet/browser" && npm install --no-audit --no-fund --silent)
+# Browser-test driver for the dashboard (npm registry). Installed into tests/fleet/browser, exactly
+# as package-lock.json pins it (`npm ci`); again whenever the lockfile is newer than the install.
+browser="$here/tests/fleet/browser"
+if [ -f "$browser/package.json" ]; then
+  installed="$browser/node_modules/.package-lock.json"
+  if [ ! -d "$browser/node_modules/playwright-core" ] || { [ -f "$browser/package-lock.json" ] && [ "$browser/package-lock.json" -nt "$installed" ]; }; then
+    if [ -f "$browser/package-lock.json" ]; then
+      echo "deps: npm ci (tests/fleet/browser)"
+      (cd "$browser" && npm ci --no-audit --no-fund --silent)
+    else
+      echo "deps: npm install (tests/fleet/browser)"
+      (cd "$browser" && npm install --no-audit --no-fund --silent)
+    fi
+  fi
 fi

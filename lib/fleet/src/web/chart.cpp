@@ -97,8 +97,10 @@ std::string render_timeline_svg(const std::vector<StoredFinding>& findings) {
     const double y = top + ph - ph * k / 2.0;
     out += "<line x1=\"" + num(left) + "\" y1=\"" + num(y) + "\" x2=\"" + num(W - right) + "\" y2=\"" + num(y) +
            "\" stroke=\"#d0d4dc\" stroke-width=\"1\"/>\n";
+    char value[32];
+    std::snprintf(value, sizeof value, "%g", static_cast<double>(peak) * k / 2.0);
     out += "<text x=\"" + num(left - 6) + "\" y=\"" + num(y + 4) + "\" text-anchor=\"end\" font-size=\"11\">" +
-           std::to_string(peak * k / 2) + "</text>\n";
+           value + "</text>\n";
   }
   for (std::size_t i = 0; i < b.count; ++i) {
     double y = top + ph;
@@ -119,8 +121,11 @@ std::string render_timeline_svg(const std::vector<StoredFinding>& findings) {
   if (b.count > 2) ticks.push_back(b.count / 2);
   if (b.count > 1) ticks.push_back(b.count - 1);
   for (const auto i : ticks) {
-    const double x = left + bw * (static_cast<double>(i) + 0.5);
-    out += "<text x=\"" + num(x) + "\" y=\"" + num(H - bottom + 16) + "\" text-anchor=\"middle\" font-size=\"11\">" +
+    // The outer labels are anchored inwards so they are not cut at the chart's edges.
+    const double x = i == 0 ? left : i + 1 == b.count && i > 0 ? W - right : left + bw * (static_cast<double>(i) + 0.5);
+    const char* anchor = i == 0 ? "start" : i + 1 == b.count ? "end" : "middle";
+    out += "<text x=\"" + num(x) + "\" y=\"" + num(H - bottom + 16) + "\" text-anchor=\"" + anchor +
+           "\" font-size=\"11\">" +
            html(label(b.start + static_cast<core::Micros>(i) * b.width, b.width)) + "</text>\n";
   }
   // Legend.

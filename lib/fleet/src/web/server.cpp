@@ -170,6 +170,8 @@ void serve(const ServeOptions& options) {
   });
 
   svr.Get("/healthz", [](const Request&, Response& res) { res.set_content("ok\n", "text/plain; charset=utf-8"); });
+  // Browsers ask for it on every page; an empty answer keeps 404s out of their consoles.
+  svr.Get("/favicon.ico", [](const Request&, Response& res) { res.status = 204; });
   svr.Get("/static/app.css", [](const Request&, Response& res) {
     res.set_content(std::string(web::stylesheet()), "text/css; charset=utf-8");
   });

@@ -19,10 +19,11 @@ a { color: #1f5fbf; }
 table { border-collapse: collapse; width: 100%; margin: 6px 0 12px; }
 th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid var(--line); vertical-align: top;
          overflow-wrap: anywhere; }
-th { background: var(--band); font-weight: 600; }
+th { background: var(--band); font-weight: 600; white-space: nowrap; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 code, .id { font-family: ui-monospace, "SFMono-Regular", Menlo, monospace; font-size: 12px; }
-.verdict, .sev { display: inline-block; border-radius: 4px; padding: 0 6px; font-weight: 600; font-size: 12px; }
+.verdict, .sev { display: inline-block; border-radius: 4px; padding: 0 6px; font-weight: 600; font-size: 12px;
+                 white-space: nowrap; overflow-wrap: normal; }
 .verdict-clean { background: #dff3e4; color: #17652f; }
 .verdict-suspect { background: #fff1c2; color: #7a5300; }
 .verdict-compromised { background: #fbd5d9; color: #8c0f1f; }
