@@ -54,8 +54,12 @@ cat "$work/fleet/snaps/"* >/dev/null  # page cache warm: time the work, not the 
 verify=("$SG" verify "$work/fleet/snaps" --baseline "$work/fleet/golden-A.json" --baseline "$work/fleet/golden-B.json"
         --pubkey "$work/fleet/golden.key.pub" --stats)
 t=$(median "$VERIFY_RUNS" "${verify[@]}")
-"${verify[@]}" >"$work/findings.jsonl" 2>"$work/verify.err"
+TIMEFORMAT='%R %U %S'
+{ time "${verify[@]}" >"$work/findings.jsonl" 2>"$work/verify.err"; } 2>"$work/cpu"
+read -r wall user sys <"$work/cpu"
 printf 'verify %d snapshots against 2 signed baselines: median %.2f s over %d runs (%.0f snapshots/s; target < 10 s)\n' \
   "$HOSTS" "$t" "$VERIFY_RUNS" "$(awk "BEGIN { print $HOSTS / $t }")"
+printf '  one more run: wall %s s, CPU %s s user + %s s system (on %d cores; wall above CPU/cores means the machine was busy)\n' \
+  "$wall" "$user" "$sys" "$(nproc)"
 printf '  %s\n  findings: %d lines; by type: %s\n' "$(cat "$work/verify.err")" "$(wc -l <"$work/findings.jsonl")" \
-  "$(grep -o '"type":"[a-z_]*"' "$work/findings.jsonl" | sort | uniq -c | awk '{ printf "%s %s, ", $2, $1 }' | sed 's/"type"://g; s/"//g')"
+  "$(grep -o '"type":"[a-z_]*"' "$work/findings.jsonl" | sort | uniq -c | awk '{ printf "%s %s, ", $2, $1 }' | sed 's/"type"://g; s/"//g; s/, $//')"

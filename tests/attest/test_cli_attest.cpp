@@ -131,3 +131,18 @@ TEST(AttestCli, SnapshotOfThisMachinesLiveRoot) {
   EXPECT_EQ(j["root"], "/");
   EXPECT_TRUE(j["unreadable"].is_array());
 }
+
+TEST(AttestCli, FindingsBeforeABadSnapshotAreStillWrittenThenExit2) {
+  TempDir d;
+  const auto gold = gen_and_snapshot(d, "g", "--seed 1 --model B --address 10.0.0.1");
+  const auto bad = gen_and_snapshot(d, "b", "--seed 2 --model B --address 10.0.0.2 --plant usb_added");
+  ASSERT_EQ(run(supplyguard() + " baseline create " + gold + " -o " + d.str() + "/golden.json").code, 0);
+  std::ofstream(d.str() + "/z-cut.json") << "{\"schema\":";
+  // Files are read in parallel; output and the stop still follow the argument order.
+  auto r = run(supplyguard() + " verify " + bad + " " + d.str() + "/z-cut.json " + gold + " --baseline " + d.str() +
+               "/golden.json");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find("\"subject\":\"usb:1-4\""), std::string::npos) << r.out;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1);
+  EXPECT_NE(r.err.find("z-cut.json: byte"), std::string::npos) << r.err;
+}

@@ -1,11 +1,16 @@
 // supplyguard snapshot | baseline keygen|create | verify: parsing and wiring only; capability
 // lives in lib/attest.
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <exception>
+#include <functional>
+#include <thread>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <mutex>
 
 #include "command.hpp"
 #include "supplyguard/attest/attest.hpp"
@@ -118,6 +123,34 @@ int run_create(const BaselineOptions& o) {
   return core::kExitOk;
 }
 
+// Runs job(i) for i in [begin, end) on all cores. If any job throws, the exception of the lowest
+// index is rethrown after all jobs ended, with `first_failed` set, so results before it can be
+// reported in order first (as a sequential run would have).
+void parallel_for(std::size_t begin, std::size_t end, const std::function<void(std::size_t)>& job,
+                  std::size_t& first_failed, std::exception_ptr& error) {
+  const unsigned workers = std::max(1u, std::min(8u, std::thread::hardware_concurrency()));
+  std::atomic<std::size_t> next{begin};
+  std::mutex m;
+  first_failed = end;
+  auto run = [&] {
+    for (std::size_t i; (i = next++) < end;) {
+      try {
+        job(i);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(m);
+        if (i < first_failed) {
+          first_failed = i;
+          error = std::current_exception();
+        }
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned w = 1; w < workers; ++w) pool.emplace_back(run);
+  run();
+  for (auto& t : pool) t.join();
+}
+
 struct VerifyOptions {
   std::vector<std::string> snaps, baselines;
   std::string pubkey;
@@ -130,9 +163,11 @@ int run_verify(const VerifyOptions& o, Output& out) {
   std::size_t findings = 0;
   if (o.consensus) {
     if (!o.baselines.empty()) throw core::InputError::in("verify", "--consensus takes no --baseline");
-    std::vector<attest::Snapshot> snaps;
-    snaps.reserve(files.size());
-    for (const auto& p : files) snaps.push_back(attest::read_snapshot_file(p));
+    std::vector<attest::Snapshot> snaps(files.size());
+    std::size_t failed = 0;
+    std::exception_ptr error;
+    parallel_for(0, files.size(), [&](std::size_t i) { snaps[i] = attest::read_snapshot_file(files[i]); }, failed, error);
+    if (error) std::rethrow_exception(error);  // consensus needs every host
     for (const auto& f : attest::verify_consensus(snaps)) {
       out.emit(f);
       ++findings;
@@ -154,12 +189,25 @@ int run_verify(const VerifyOptions& o, Output& out) {
       attest::VerifyContext ctx{path, b.signature ? attest::key_id(b.signature->pub) : ""};
       verifier.add_baseline(std::move(b), std::move(ctx));
     }
-    for (const auto& p : files) {
-      const auto s = attest::read_snapshot_file(p);
-      for (const auto& f : verifier.verify(s)) {
-        out.emit(f);
-        ++findings;
+    // Reading and checking snapshots is independent per file: batches run on all cores, findings
+    // are written in input order; a bad file stops the run after everything before it is out.
+    constexpr std::size_t kBatch = 512;
+    std::vector<std::vector<core::Finding>> results(kBatch);
+    for (std::size_t begin = 0; begin < files.size(); begin += kBatch) {
+      const std::size_t end = std::min(files.size(), begin + kBatch);
+      std::size_t failed = end;
+      std::exception_ptr error;
+      parallel_for(begin, end, [&](std::size_t i) {
+        results[i - begin] = verifier.verify(attest::read_snapshot_file(files[i]));
+      }, failed, error);
+      for (std::size_t i = begin; i < failed; ++i) {
+        for (const auto& f : results[i - begin]) {
+          out.emit(f);
+          ++findings;
+        }
+        results[i - begin].clear();
       }
+      if (error) std::rethrow_exception(error);
     }
   }
   if (o.stats) {

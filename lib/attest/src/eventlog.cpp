@@ -47,8 +47,10 @@ class Reader {
   }
   // True when only zero (or 0xFF) padding remains: firmware log areas are often padded.
   bool only_padding() const {
+    // Stops at the first byte that rules both out (the next record's first bytes, normally), so
+    // checking before every record stays linear over the log.
     bool zeros = true, ones = true;
-    for (std::size_t i = pos_; i < d_.size(); ++i) {
+    for (std::size_t i = pos_; i < d_.size() && (zeros || ones); ++i) {
       zeros &= d_[i] == 0;
       ones &= d_[i] == 0xFF;
     }
