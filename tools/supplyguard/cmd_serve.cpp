@@ -101,7 +101,7 @@ void add_serve(CLI::App& app, Action& action) {
       "/api/findings?host=&plane=&type=&model=&min_severity=&limit=  (limit default 1000, max 100000).\n"
       "Stops on SIGINT/SIGTERM.\n"
       "Example:\n"
-      "  head -c 24 /dev/urandom | base64 > token; chmod 600 token\n"
+      "  od -An -tx1 -N24 /dev/urandom | tr -d ' \\n' > token; chmod 600 token   # hex: safe in ?token=\n"
       "  supplyguard serve --db sqlite:supplyguard.db --listen 127.0.0.1:8080 --token-file token\n"
       "  curl -H \"Authorization: Bearer $(cat token)\" http://127.0.0.1:8080/api/hosts");
   serve->callback([&action, opts] { action = [opts](Output&) { return run_serve(*opts); }; });
