@@ -1,11 +1,110 @@
+// supplyguard serve: the fleet dashboard and JSON API over a store. Parsing and wiring only; the
+// server lives in lib/fleet/src/web.
+#include <signal.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
 #include "command.hpp"
+#include "supplyguard/core/error.hpp"
+#include "supplyguard/fleet/fleet.hpp"
 
 namespace sg::cli {
+namespace {
+
+struct ServeCliOptions {
+  std::string db = "sqlite:supplyguard.db";
+  std::string listen = "127.0.0.1:8080";
+  std::string token, token_file;
+  std::size_t min_hosts = 3;
+  bool allow_remote = false;
+  bool quiet = false;
+};
+
+// --token, else --token-file, else $SUPPLYGUARD_TOKEN. A token on the command line is visible to
+// every user in `ps`, so the help recommends the other two.
+std::string resolve_token(const ServeCliOptions& o) {
+  if (!o.token.empty()) return o.token;
+  if (!o.token_file.empty()) {
+    std::ifstream f(o.token_file, std::ios::binary);
+    if (!f) throw core::InputError::in(o.token_file, "cannot read the token file");
+    std::stringstream ss;
+    ss << f.rdbuf();
+    std::string t = ss.str();
+    while (!t.empty() && (t.back() == '\n' || t.back() == '\r' || t.back() == ' ' || t.back() == '\t')) t.pop_back();
+    if (t.empty()) throw core::InputError::in(o.token_file, "the token file is empty");
+    if (t.find_first_of("\r\n") != std::string::npos)
+      throw core::InputError::in(o.token_file, "the token file has more than one line");
+    return t;
+  }
+  if (const char* env = std::getenv("SUPPLYGUARD_TOKEN"); env && *env) return env;
+  throw core::InputError::in("serve", "no token: give --token-file FILE, set SUPPLYGUARD_TOKEN, or --token T "
+                                      "(every request must present it)");
+}
+
+int run_serve(const ServeCliOptions& o) {
+  fleet::ServeOptions so;
+  so.token = resolve_token(o);
+  so.listen = o.listen;
+  so.allow_remote = o.allow_remote;
+  fleet::check_serve_options(so);  // bad flags are refused before a database file is created
+  // Open and read the store once up front: a wrong --db fails here with exit 2, not on the
+  // first page load.
+  std::shared_ptr<fleet::Store> store = fleet::Store::open(o.db, {o.min_hosts});
+  const auto first = store->load_view();
+  std::cerr << "supplyguard serve: " << o.db << ": " << first.verdicts.size() << " hosts, " << first.findings.size()
+            << " findings\n";
+  so.load = [store] { return store->load_view(); };  // the server serialises calls
+  so.log = [quiet = o.quiet](const std::string& line) {
+    if (!quiet || line.find(" listening on ") != std::string::npos) std::cerr << line << "\n";
+  };
+
+  // SIGINT/SIGTERM are blocked here (and so in every server thread) and taken by one thread that
+  // stops the server: stop_serving() is not async-signal-safe, a sigwait thread needs it not be.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  std::thread([set] {
+    int sig = 0;
+    if (sigwait(&set, &sig) == 0) {
+      std::cerr << "supplyguard serve: " << (sig == SIGINT ? "SIGINT" : "SIGTERM") << ", stopping\n";
+      fleet::stop_serving();
+    }
+  }).detach();
+  fleet::serve(so);
+  return core::kExitOk;
+}
+
+}  // namespace
 
 void add_serve(CLI::App& app, Action& action) {
-  auto* serve = app.add_subcommand("serve", "Serve the fleet dashboard and JSON API on loopback");
-  serve->footer("Example:\n  supplyguard serve --db sqlite:supplyguard.db --listen 127.0.0.1:8080 --token T");
-  serve->callback([&action] { action = not_built("serve", 6); });
+  auto opts = std::make_shared<ServeCliOptions>();
+  auto* serve = app.add_subcommand("serve", "Serve the fleet dashboard and JSON API (loopback, token required)");
+  serve->add_option("--db", opts->db, "Store: sqlite:PATH (default sqlite:supplyguard.db), a bare path, or postgresql://...");
+  serve->add_option("--listen", opts->listen, "ADDR:PORT to bind (default 127.0.0.1:8080; [::1]:PORT for IPv6; "
+                                              "port 0 picks a free one)");
+  serve->add_option("--token", opts->token, "Token every request must present (visible in ps: prefer "
+                                            "--token-file or SUPPLYGUARD_TOKEN)");
+  serve->add_option("--token-file", opts->token_file, "Read the token from this file (first line)");
+  serve->add_flag("--allow-remote", opts->allow_remote, "Allow a --listen address that is not loopback");
+  serve->add_option("--min-hosts", opts->min_hosts, "K for correlations, as in `fleet verdict` (default 3)");
+  serve->add_flag("--quiet", opts->quiet, "No access log on stderr");
+  serve->footer(
+      "Every request needs the token: 'Authorization: Bearer T', or open http://ADDR:PORT/?token=T once in a\n"
+      "browser (it sets an HttpOnly, SameSite=Strict session cookie and drops the token from the URL).\n"
+      "/healthz answers 'ok' without a token. JSON: /api/hosts, /api/hosts/HOST, /api/correlations,\n"
+      "/api/findings?host=&plane=&type=&model=&min_severity=&limit=  (limit default 1000, max 100000).\n"
+      "Stops on SIGINT/SIGTERM.\n"
+      "Example:\n"
+      "  od -An -tx1 -N24 /dev/urandom | tr -d ' \\n' > token; chmod 600 token   # hex: safe in ?token=\n"
+      "  supplyguard serve --db sqlite:supplyguard.db --listen 127.0.0.1:8080 --token-file token\n"
+      "  curl -H \"Authorization: Bearer $(cat token)\" http://127.0.0.1:8080/api/hosts");
+  serve->callback([&action, opts] { action = [opts](Output&) { return run_serve(*opts); }; });
 }
 
 }  // namespace sg::cli

@@ -2,15 +2,17 @@
 // driven by playwright-core; no browser is downloaded).
 //
 //   node dashboard.test.mjs --fixture build/tests/fleet/web/serve_fixture --out build/tests/fleet/web
-//   node dashboard.test.mjs --supplyguard build/tools/supplyguard/supplyguard --db sqlite:x.db --out DIR
+//   node dashboard.test.mjs --supplyguard build/tools/supplyguard/supplyguard --db sqlite:x.db \
+//        [--truth truth.json] --out DIR
 //
 // --fixture serves the hand-built fleet (tests/fleet/web/fixture_view.cpp) and also checks its
-// hostile strings; --supplyguard runs `supplyguard serve` over a store. Either way the page is
+// hostile strings; --supplyguard runs `supplyguard serve` over a store (with --truth, the
+// generator's truth.json: implanted hosts must show compromised, model B clean). Either way the page is
 // compared with the JSON API of the same server: every host listed with its verdict, a host page
 // with its findings. Screenshots go to --out. Exit 0 on success, 1 on any failed check.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { createInterface } from 'node:readline';
@@ -23,8 +25,8 @@ function parseArgs(argv) {
   const args = { out: '.' };
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i].replace(/^--/, '');
-    if (!['fixture', 'supplyguard', 'db', 'out'].includes(key) || i + 1 >= argv.length) {
-      throw new Error(`usage: dashboard.test.mjs (--fixture BIN | --supplyguard BIN --db URL) [--out DIR]; bad "${argv[i]}"`);
+    if (!['fixture', 'supplyguard', 'db', 'truth', 'out'].includes(key) || i + 1 >= argv.length) {
+      throw new Error(`usage: dashboard.test.mjs (--fixture BIN | --supplyguard BIN --db URL [--truth FILE]) [--out DIR]; bad "${argv[i]}"`);
     }
     args[key] = argv[i + 1];
   }
@@ -154,6 +156,17 @@ async function main() {
       assert.equal(await page.$$eval('script', (l) => l.length), 1, 'only the dashboard script');
       const corr = await page.textContent('#correlations');
       assert.ok(corr.includes(HOSTILE_SUMMARY), 'hostile correlation summary shown as text');
+    }
+
+    if (args.truth) {
+      // Generated fleet: what the generator planted is what the page shows.
+      const truth = JSON.parse(readFileSync(args.truth, 'utf8'));
+      const verdictOf = Object.fromEntries(rows.map((r) => [r.host, r.verdict]));
+      assert.ok(truth.implanted.length >= 3, 'truth names implanted hosts');
+      for (const h of truth.implanted) assert.equal(verdictOf[h], 'compromised', `implanted ${h}`);
+      for (const h of truth.hosts.filter((x) => x.model === 'B')) assert.equal(verdictOf[h.host], 'clean', `model B ${h.host}`);
+      const corr = await page.textContent('#correlations');
+      assert.ok(corr.includes('shared_destination'), 'shared_destination correlation listed');
     }
 
     // A host page, reached by clicking its link: findings as the API lists them.

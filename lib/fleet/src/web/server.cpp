@@ -114,8 +114,7 @@ std::string now_iso() {
 
 }  // namespace
 
-void serve(const ServeOptions& options) {
-  if (!options.load) throw std::invalid_argument("serve: no view loader");
+void check_serve_options(const ServeOptions& options) {
   if (options.token.empty())
     throw core::InputError::in("--token", "a token is required (every request must present it)");
   const web::ListenAddress at = web::parse_listen(options.listen);
@@ -123,6 +122,12 @@ void serve(const ServeOptions& options) {
     throw core::InputError::in("--listen", "\"" + options.listen +
                                                "\" is not a loopback address; the dashboard binds loopback "
                                                "unless --allow-remote is given");
+}
+
+void serve(const ServeOptions& options) {
+  check_serve_options(options);
+  if (!options.load) throw std::invalid_argument("serve: no view loader");
+  const web::ListenAddress at = web::parse_listen(options.listen);
   const web::TokenCheck check(options.token);
   ViewCache cache(options.load);
   const auto log = [&options](const std::string& line) {

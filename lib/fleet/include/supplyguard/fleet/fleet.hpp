@@ -83,6 +83,9 @@ struct ServeOptions {
 // /api/correlations) until stop_serving() or a signal. Throws on a bad listen address.
 void serve(const ServeOptions& options);
 void stop_serving();
+// The checks serve() starts with (token present, listen well-formed and loopback unless
+// allow_remote), without binding: lets a CLI refuse bad flags before it opens a database.
+void check_serve_options(const ServeOptions& options);
 
 // ---- store ----------------------------------------------------------------------------------
 
