@@ -96,7 +96,10 @@ class SqlStore final : public Store {
     st.inventory_hosts = batch.inventory_hosts.size();
     st.snapshots = batch.snapshots;
     std::vector<db::Value> p(13);
-    for (const auto& f : batch.findings) insert(f, batch.source, p, st);
+    for (const auto& f : batch.findings) {
+      Prepared pf = prepare(f);
+      insert(pf, batch.source, p, st);
+    }
     c_->run(log_file_, {batch.source, now_iso(), std::to_string(st.findings_added),
                         std::to_string(st.findings_already_present), std::to_string(st.snapshots),
                         std::to_string(batch.inventory_hosts.size() + batch.snapshot_hosts.size())});
@@ -106,13 +109,13 @@ class SqlStore final : public Store {
   }
 
   IngestStats store_findings(const std::string& source,
-                             const std::function<bool(std::vector<core::Finding>&)>& next) override {
+                             const std::function<bool(std::vector<Prepared>&)>& next) override {
     IngestStats st;
     db::Transaction tx(*c_);
     std::vector<db::Value> p(13);
-    std::vector<core::Finding> chunk;
+    std::vector<Prepared> chunk;
     while (next(chunk))
-      for (const auto& f : chunk) insert(f, source, p, st);
+      for (auto& f : chunk) insert(f, source, p, st);
     c_->run(log_file_, {source, now_iso(), std::to_string(st.findings_added),
                         std::to_string(st.findings_already_present), "0", "0"});
     tx.commit();
@@ -164,11 +167,9 @@ class SqlStore final : public Store {
     return Assessor(hosts, addresses, options_);
   }
 
-  void insert(const core::Finding& f, const std::string& source, std::vector<db::Value>& p, IngestStats& st) {
-    core::Json j = core::to_json(f);
-    std::string id = j["id"].get<std::string>();
-    FindingRow r = describe(f, id);
-    p[0] = std::move(id);
+  void insert(Prepared& f, const std::string& source, std::vector<db::Value>& p, IngestStats& st) {
+    FindingRow r = describe(f.finding, f.id);
+    p[0] = std::move(f.id);
     p[1] = std::move(r.named_host);
     p[2] = std::move(r.address);
     p[3] = std::string(core::to_string(r.plane));
@@ -180,7 +181,7 @@ class SqlStore final : public Store {
     p[9] = std::move(r.corr_key);
     p[10] = std::move(r.model_hint);
     p[11] = source;
-    p[12] = j.dump(-1, ' ', false, core::Json::error_handler_t::replace);
+    p[12] = std::move(f.line);
     if (c_->run(insert_finding_, p) > 0)
       ++st.findings_added;
     else
@@ -210,6 +211,18 @@ class SqlStore final : public Store {
 };
 
 }  // namespace
+
+Store::Prepared Store::prepare(core::Finding f) {
+  Prepared p;
+  p.line = core::to_json_line(f);
+  // to_json_line starts {"id":"<16 hex digits>": take it rather than serialize a third time.
+  if (p.line.size() > 24 && p.line.compare(0, 7, "{\"id\":\"") == 0 && p.line[23] == '"')
+    p.id = p.line.substr(7, 16);
+  else
+    p.id = f.id();
+  p.finding = std::move(f);
+  return p;
+}
 
 std::unique_ptr<Store> Store::open(const std::string& url, ViewOptions options) {
   if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0)
