@@ -24,7 +24,9 @@ constexpr const char* kSchema[] = {
     " id TEXT PRIMARY KEY, named_host TEXT NOT NULL, address TEXT NOT NULL, plane TEXT NOT NULL,"
     " type TEXT NOT NULL, severity INTEGER NOT NULL, first_seen BIGINT, last_seen BIGINT,"
     " corr_kind INTEGER NOT NULL, corr_key TEXT NOT NULL, model_hint TEXT NOT NULL,"
-    " source TEXT NOT NULL, body TEXT NOT NULL)",
+    " source TEXT NOT NULL)",
+    // Bodies apart from the light columns: verdicts scan `findings` without paging through JSON.
+    "CREATE TABLE IF NOT EXISTS finding_bodies (id TEXT PRIMARY KEY, body TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS snapshots ("
     " host TEXT NOT NULL, source TEXT NOT NULL, ingested_at TEXT NOT NULL, PRIMARY KEY (host, source))",
     "CREATE TABLE IF NOT EXISTS ingested_files ("
@@ -53,7 +55,7 @@ class SqlStore final : public Store {
     for (const char* sql : kSchema) c_->exec(sql);
     insert_finding_ = c_->prepare(
         "INSERT INTO findings (id, named_host, address, plane, type, severity, first_seen, last_seen, corr_kind,"
-        " corr_key, model_hint, source, body) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)"
+        " corr_key, model_hint, source) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)"
         " ON CONFLICT (id) DO NOTHING");
     upsert_host_ = c_->prepare(
         "INSERT INTO hosts (host, origin, model, batch) VALUES ($1,$2,$3,$4)"
@@ -73,9 +75,10 @@ class SqlStore final : public Store {
     select_light_ = c_->prepare(
         "SELECT id, named_host, address, plane, type, severity, first_seen, last_seen, corr_kind, corr_key,"
         " model_hint FROM findings");
+    insert_body_ = c_->prepare("INSERT INTO finding_bodies (id, body) VALUES ($1,$2) ON CONFLICT (id) DO NOTHING");
     select_full_ = c_->prepare(
         "SELECT id, named_host, address, plane, type, severity, first_seen, last_seen, corr_kind, corr_key,"
-        " model_hint, body FROM findings ORDER BY id");
+        " model_hint, b.body FROM findings f JOIN finding_bodies b USING (id) ORDER BY id");
   }
 
   IngestStats store(const IngestBatch& batch) override {
@@ -95,7 +98,7 @@ class SqlStore final : public Store {
     }
     st.inventory_hosts = batch.inventory_hosts.size();
     st.snapshots = batch.snapshots;
-    std::vector<db::Value> p(13);
+    std::vector<db::Value> p(12);
     for (const auto& f : batch.findings) {
       Prepared pf = prepare(f);
       insert(pf, batch.source, p, st);
@@ -112,7 +115,7 @@ class SqlStore final : public Store {
                              const std::function<bool(std::vector<Prepared>&)>& next) override {
     IngestStats st;
     db::Transaction tx(*c_);
-    std::vector<db::Value> p(13);
+    std::vector<db::Value> p(12);
     std::vector<Prepared> chunk;
     while (next(chunk))
       for (auto& f : chunk) insert(f, source, p, st);
@@ -181,9 +184,10 @@ class SqlStore final : public Store {
     p[9] = std::move(r.corr_key);
     p[10] = std::move(r.model_hint);
     p[11] = source;
-    p[12] = std::move(f.line);
-    if (c_->run(insert_finding_, p) > 0)
+    if (c_->run(insert_finding_, p) > 0) {
+      c_->run(insert_body_, {p[0], std::move(f.line)});
       ++st.findings_added;
+    }
     else
       ++st.findings_already_present;
   }
@@ -206,7 +210,7 @@ class SqlStore final : public Store {
 
   std::unique_ptr<db::Connection> c_;
   ViewOptions options_;
-  int insert_finding_, upsert_host_, drop_addresses_, upsert_address_, upsert_snapshot_, log_file_;
+  int insert_finding_, insert_body_, upsert_host_, drop_addresses_, upsert_address_, upsert_snapshot_, log_file_;
   int select_hosts_, select_addresses_, select_light_, select_full_;
 };
 
