@@ -80,7 +80,7 @@ TEST_P(FleetStore, BadLineRollsBackItsWholeFileEarlierFilesStay) {
     FAIL() << "expected an InputError";
   } catch (const core::InputError& e) {
     EXPECT_EQ(e.where().source, bad);
-    EXPECT_EQ(e.where().line, 5001u);
+    EXPECT_EQ(e.where().line, 5001u) << e.what();
   }
   // One transaction per file: good.jsonl is stored, nothing of bad.jsonl.
   const auto view = Store::open(url())->load_view();
