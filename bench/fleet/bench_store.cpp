@@ -87,7 +87,12 @@ int main(int argc, char** argv) {
       x.severity = *core::parse_severity(sev[rng() % 7]);
       if (r < 70) {
         const bool bmc = r < 10;
-        const std::string src = addr(h, bmc), dst = "203.0." + std::to_string(rng() % 200) + "." + std::to_string(rng() % 250);
+        // Destinations from a /8-sized space (coincidences are rare), except a planted C2 that
+        // the BMCs of 40 hosts call: the correlation the verdict has to find.
+        const std::string src = addr(h, bmc),
+                          dst = (bmc && h < 40) ? std::string("203.0.113.66")
+                                                : std::to_string(11 + rng() % 200) + "." + std::to_string(rng() % 256) +
+                                                      "." + std::to_string(rng() % 256) + "." + std::to_string(1 + rng() % 254);
         x.plane = core::Plane::hunt;
         x.type = bmc ? "mgmt_egress" : (r < 40 ? "beacon" : "long_connection");
         x.host = src;

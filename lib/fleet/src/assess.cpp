@@ -342,7 +342,8 @@ Assessment Assessor::finish() {
     if (correlated)
       why.push_back(plural(correlated, "finding") + " shared across the fleet (" +
                     join(std::vector<std::string>(corr_types.begin(), corr_types.end()), ", ") + ")");
-    if (std::bitset<8>(s.high_planes).count() >= 2) {
+    // Two planes agreeing is its own reason, named only when nothing stronger already is.
+    if (std::bitset<8>(s.high_planes).count() >= 2 && reasons.empty()) {
       std::vector<std::string> planes;
       for (auto p : {core::Plane::attest, core::Plane::hunt, core::Plane::inspect, core::Plane::fleet})
         if (s.high_planes & (1u << unsigned(p))) planes.emplace_back(core::to_string(p));

@@ -1,8 +1,10 @@
 // ingest(): replay the spool, then store the inventory and each file, one transaction per file;
 // spool what cannot reach the database. Findings files are parsed on a second thread in chunks
-// while the store inserts the previous chunk: parsing and inserting cost about the same, so
-// this nearly halves a large ingest.
+// by worker threads while the store inserts earlier chunks: parsing and serializing cost more
+// than inserting, so a large ingest is bound by the workers, not by the database.
+#include <algorithm>
 #include <condition_variable>
+#include <cstring>
 #include <cstdlib>
 #include <deque>
 #include <exception>
@@ -18,7 +20,7 @@ namespace sg::fleet {
 namespace {
 
 constexpr std::size_t kChunk = 2048;     // findings per chunk
-constexpr std::size_t kQueueDepth = 4;   // chunks parsed ahead (bounds memory)
+constexpr std::size_t kQueueDepth = 4;   // chunks parsed ahead per worker (bounds memory)
 
 void add(IngestStats& total, const IngestStats& s) {
   total.files += s.files;
@@ -28,58 +30,104 @@ void add(IngestStats& total, const IngestStats& s) {
   total.inventory_hosts += s.inventory_hosts;
 }
 
-// Parser thread -> bounded queue -> Store::store_findings. A parse error is rethrown from the
-// store's `next`, after the chunks before it, so the store rolls the whole file back.
+// Parser workers -> ordered slots -> Store::store_findings. The text is cut into chunks of
+// lines up front (a memchr scan); workers parse and serialize chunks in any order, the store
+// takes them in file order. A parse error is rethrown when the store reaches its chunk, so the
+// store rolls the whole file back.
 IngestStats store_pipelined(Store& store, std::string_view text, const std::string& source) {
-  FindingLines lines(text, source);
+  struct Chunk {
+    std::size_t begin = 0, end = 0;
+    std::uint64_t first_line = 0;  // line number before the chunk's first line
+    bool ready = false;
+    std::vector<Store::Prepared> findings;
+    std::exception_ptr error;
+  };
+  std::vector<Chunk> chunks;
+  {
+    std::size_t pos = 0, lines = 0;
+    std::uint64_t line = 0;
+    Chunk c;
+    while (pos < text.size()) {
+      const void* nl = std::memchr(text.data() + pos, '\n', text.size() - pos);
+      pos = nl ? std::size_t(static_cast<const char*>(nl) - text.data()) + 1 : text.size();
+      ++line;
+      if (++lines == kChunk) {
+        c.end = pos;
+        chunks.push_back(std::move(c));
+        c = Chunk{};
+        c.begin = pos;
+        c.first_line = line;
+        lines = 0;
+      }
+    }
+    c.end = text.size();
+    if (c.end > c.begin) chunks.push_back(std::move(c));
+  }
+
   std::mutex m;
   std::condition_variable cv;
-  std::deque<std::vector<core::Finding>> queue;
-  bool done = false, cancel = false;
-  std::exception_ptr error;
-  std::thread parser([&] {
-    try {
-      for (;;) {
-        std::vector<core::Finding> chunk;
-        chunk.reserve(kChunk);
-        if (!lines.next(chunk, kChunk)) break;
+  std::size_t next_chunk = 0, consumed = 0;
+  bool cancel = false;
+  auto work = [&] {
+    for (;;) {
+      std::size_t i;
+      {
         std::unique_lock lk(m);
-        cv.wait(lk, [&] { return queue.size() < kQueueDepth || cancel; });
-        if (cancel) return;
-        queue.push_back(std::move(chunk));
-        cv.notify_all();
+        // Stay at most kQueueDepth chunks per worker ahead of the store: bounded memory.
+        cv.wait(lk, [&] { return cancel || next_chunk >= chunks.size() || next_chunk < consumed + kQueueDepth * 2; });
+        if (cancel || next_chunk >= chunks.size()) return;
+        i = next_chunk++;
       }
-    } catch (...) {
+      Chunk& c = chunks[i];
+      std::vector<Store::Prepared> out;
+      std::exception_ptr error;
+      try {
+        FindingLines lines(text.substr(c.begin, c.end - c.begin), source, c.first_line);
+        std::vector<core::Finding> parsed;
+        parsed.reserve(kChunk);
+        while (lines.next(parsed, kChunk)) {
+        }
+        out.reserve(parsed.size());
+        for (auto& f : parsed) out.push_back(Store::prepare(std::move(f)));
+      } catch (...) {
+        error = std::current_exception();
+      }
       std::lock_guard lk(m);
-      error = std::current_exception();
-    }
-    std::lock_guard lk(m);
-    done = true;
-    cv.notify_all();
-  });
-  auto next = [&](std::vector<core::Finding>& out) {
-    std::unique_lock lk(m);
-    cv.wait(lk, [&] { return !queue.empty() || done; });
-    if (!queue.empty()) {
-      out = std::move(queue.front());
-      queue.pop_front();
+      c.findings = std::move(out);
+      c.error = error;
+      c.ready = true;
       cv.notify_all();
-      return true;
     }
-    if (error) std::rethrow_exception(error);
-    return false;
   };
-  try {
-    IngestStats st = store.store_findings(source, next);
-    parser.join();
-    return st;
-  } catch (...) {
+  const unsigned n_workers = std::max(1u, std::min(4u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> workers;
+  for (unsigned w = 0; w < n_workers; ++w) workers.emplace_back(work);
+  auto next = [&](std::vector<Store::Prepared>& out) {
+    std::unique_lock lk(m);
+    if (consumed >= chunks.size()) return false;
+    Chunk& c = chunks[consumed];
+    cv.wait(lk, [&] { return c.ready; });
+    if (c.error) std::rethrow_exception(c.error);
+    out = std::move(c.findings);
+    c.findings = {};
+    ++consumed;
+    cv.notify_all();
+    return true;
+  };
+  auto stop = [&] {
     {
       std::lock_guard lk(m);
       cancel = true;
     }
     cv.notify_all();
-    parser.join();
+    for (auto& t : workers) t.join();
+  };
+  try {
+    IngestStats st = store.store_findings(source, next);
+    stop();
+    return st;
+  } catch (...) {
+    stop();
     throw;
   }
 }

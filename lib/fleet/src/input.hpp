@@ -14,7 +14,9 @@ bool looks_like_snapshot(std::string_view text);
 
 class FindingLines {
  public:
-  FindingLines(std::string_view text, std::string source) : text_(text), source_(std::move(source)) {}
+  // `first_line`: line number before the text's first line (for chunks cut from a larger file).
+  FindingLines(std::string_view text, std::string source, std::uint64_t first_line = 0)
+      : text_(text), source_(std::move(source)), line_(first_line) {}
   // Appends up to `max` findings to `out`; false once the text is exhausted and nothing was
   // added. Throws core::InputError naming the source and line.
   bool next(std::vector<core::Finding>& out, std::size_t max);
@@ -22,8 +24,8 @@ class FindingLines {
  private:
   std::string_view text_;
   std::string source_;
-  std::size_t pos_ = 0;
   std::uint64_t line_ = 0;
+  std::size_t pos_ = 0;
 };
 
 }  // namespace sg::fleet

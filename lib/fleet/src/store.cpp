@@ -24,7 +24,9 @@ constexpr const char* kSchema[] = {
     " id TEXT PRIMARY KEY, named_host TEXT NOT NULL, address TEXT NOT NULL, plane TEXT NOT NULL,"
     " type TEXT NOT NULL, severity INTEGER NOT NULL, first_seen BIGINT, last_seen BIGINT,"
     " corr_kind INTEGER NOT NULL, corr_key TEXT NOT NULL, model_hint TEXT NOT NULL,"
-    " source TEXT NOT NULL, body TEXT NOT NULL)",
+    " source TEXT NOT NULL)",
+    // Bodies apart from the light columns: verdicts scan `findings` without paging through JSON.
+    "CREATE TABLE IF NOT EXISTS finding_bodies (id TEXT PRIMARY KEY, body TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS snapshots ("
     " host TEXT NOT NULL, source TEXT NOT NULL, ingested_at TEXT NOT NULL, PRIMARY KEY (host, source))",
     "CREATE TABLE IF NOT EXISTS ingested_files ("
@@ -53,7 +55,7 @@ class SqlStore final : public Store {
     for (const char* sql : kSchema) c_->exec(sql);
     insert_finding_ = c_->prepare(
         "INSERT INTO findings (id, named_host, address, plane, type, severity, first_seen, last_seen, corr_kind,"
-        " corr_key, model_hint, source, body) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)"
+        " corr_key, model_hint, source) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)"
         " ON CONFLICT (id) DO NOTHING");
     upsert_host_ = c_->prepare(
         "INSERT INTO hosts (host, origin, model, batch) VALUES ($1,$2,$3,$4)"
@@ -73,9 +75,10 @@ class SqlStore final : public Store {
     select_light_ = c_->prepare(
         "SELECT id, named_host, address, plane, type, severity, first_seen, last_seen, corr_kind, corr_key,"
         " model_hint FROM findings");
+    insert_body_ = c_->prepare("INSERT INTO finding_bodies (id, body) VALUES ($1,$2) ON CONFLICT (id) DO NOTHING");
     select_full_ = c_->prepare(
         "SELECT id, named_host, address, plane, type, severity, first_seen, last_seen, corr_kind, corr_key,"
-        " model_hint, body FROM findings ORDER BY id");
+        " model_hint, b.body FROM findings f JOIN finding_bodies b USING (id) ORDER BY id");
   }
 
   IngestStats store(const IngestBatch& batch) override {
@@ -95,8 +98,11 @@ class SqlStore final : public Store {
     }
     st.inventory_hosts = batch.inventory_hosts.size();
     st.snapshots = batch.snapshots;
-    std::vector<db::Value> p(13);
-    for (const auto& f : batch.findings) insert(f, batch.source, p, st);
+    std::vector<db::Value> p(12);
+    for (const auto& f : batch.findings) {
+      Prepared pf = prepare(f);
+      insert(pf, batch.source, p, st);
+    }
     c_->run(log_file_, {batch.source, now_iso(), std::to_string(st.findings_added),
                         std::to_string(st.findings_already_present), std::to_string(st.snapshots),
                         std::to_string(batch.inventory_hosts.size() + batch.snapshot_hosts.size())});
@@ -106,13 +112,13 @@ class SqlStore final : public Store {
   }
 
   IngestStats store_findings(const std::string& source,
-                             const std::function<bool(std::vector<core::Finding>&)>& next) override {
+                             const std::function<bool(std::vector<Prepared>&)>& next) override {
     IngestStats st;
     db::Transaction tx(*c_);
-    std::vector<db::Value> p(13);
-    std::vector<core::Finding> chunk;
+    std::vector<db::Value> p(12);
+    std::vector<Prepared> chunk;
     while (next(chunk))
-      for (const auto& f : chunk) insert(f, source, p, st);
+      for (auto& f : chunk) insert(f, source, p, st);
     c_->run(log_file_, {source, now_iso(), std::to_string(st.findings_added),
                         std::to_string(st.findings_already_present), "0", "0"});
     tx.commit();
@@ -164,11 +170,9 @@ class SqlStore final : public Store {
     return Assessor(hosts, addresses, options_);
   }
 
-  void insert(const core::Finding& f, const std::string& source, std::vector<db::Value>& p, IngestStats& st) {
-    core::Json j = core::to_json(f);
-    std::string id = j["id"].get<std::string>();
-    FindingRow r = describe(f, id);
-    p[0] = std::move(id);
+  void insert(Prepared& f, const std::string& source, std::vector<db::Value>& p, IngestStats& st) {
+    FindingRow r = describe(f.finding, f.id);
+    p[0] = std::move(f.id);
     p[1] = std::move(r.named_host);
     p[2] = std::move(r.address);
     p[3] = std::string(core::to_string(r.plane));
@@ -180,9 +184,10 @@ class SqlStore final : public Store {
     p[9] = std::move(r.corr_key);
     p[10] = std::move(r.model_hint);
     p[11] = source;
-    p[12] = j.dump(-1, ' ', false, core::Json::error_handler_t::replace);
-    if (c_->run(insert_finding_, p) > 0)
+    if (c_->run(insert_finding_, p) > 0) {
+      c_->run(insert_body_, {p[0], std::move(f.line)});
       ++st.findings_added;
+    }
     else
       ++st.findings_already_present;
   }
@@ -205,11 +210,23 @@ class SqlStore final : public Store {
 
   std::unique_ptr<db::Connection> c_;
   ViewOptions options_;
-  int insert_finding_, upsert_host_, drop_addresses_, upsert_address_, upsert_snapshot_, log_file_;
+  int insert_finding_, insert_body_, upsert_host_, drop_addresses_, upsert_address_, upsert_snapshot_, log_file_;
   int select_hosts_, select_addresses_, select_light_, select_full_;
 };
 
 }  // namespace
+
+Store::Prepared Store::prepare(core::Finding f) {
+  Prepared p;
+  p.line = core::to_json_line(f);
+  // to_json_line starts {"id":"<16 hex digits>": take it rather than serialize a third time.
+  if (p.line.size() > 24 && p.line.compare(0, 7, "{\"id\":\"") == 0 && p.line[23] == '"')
+    p.id = p.line.substr(7, 16);
+  else
+    p.id = f.id();
+  p.finding = std::move(f);
+  return p;
+}
 
 std::unique_ptr<Store> Store::open(const std::string& url, ViewOptions options) {
   if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0)

@@ -153,6 +153,14 @@ TEST_P(FleetCli, ImplantedHostsCompromisedCleanModelCleanSharedDestinationNamesM
   EXPECT_TRUE(destination) << c.out;
   EXPECT_TRUE(component) << c.out;
 
+  // The report renders the same store (render_report_html is fleet-web's; this checks the wiring).
+  const std::string html = backend_.dir() / "report.html";
+  auto rep = test::run(sg("fleet report -o " + html));
+  ASSERT_EQ(rep.code, 0) << rep.err;
+  const std::string page = test::slurp(html);
+  EXPECT_NE(page.find(*s.implanted.begin()), std::string::npos);
+  EXPECT_NE(page.find("shared_destination"), std::string::npos);
+
   // Re-ingest adds nothing; --fail-on-verdict gates a pipeline.
   auto again = test::run(sg("fleet ingest " + s.hunt_jsonl + " --spool " + spool));
   EXPECT_EQ(again.code, 0);

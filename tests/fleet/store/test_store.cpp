@@ -80,7 +80,7 @@ TEST_P(FleetStore, BadLineRollsBackItsWholeFileEarlierFilesStay) {
     FAIL() << "expected an InputError";
   } catch (const core::InputError& e) {
     EXPECT_EQ(e.where().source, bad);
-    EXPECT_EQ(e.where().line, 5001u);
+    EXPECT_EQ(e.where().line, 5001u) << e.what();
   }
   // One transaction per file: good.jsonl is stored, nothing of bad.jsonl.
   const auto view = Store::open(url())->load_view();
@@ -121,7 +121,9 @@ TEST_P(FleetStore, AttributionThroughInventoryAndSnapshotsLateInventoryReattribu
   EXPECT_EQ(host_of["U3"], "named");
   // The original finding keeps the address hunt gave it.
   for (const auto& sf : view.findings) {
-    if (sf.host == "a1") EXPECT_EQ(sf.finding.host, "10.99.1.11");
+    if (sf.host == "a1") {
+      EXPECT_EQ(sf.finding.host, "10.99.1.11");
+    }
   }
   ASSERT_NE(find_verdict(view.verdicts, "s1"), nullptr);
   EXPECT_EQ(find_verdict(view.verdicts, "s1")->model, "Acme / S1");

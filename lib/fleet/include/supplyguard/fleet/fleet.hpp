@@ -132,10 +132,18 @@ class Store {
   // Stores one batch in one transaction: all of it or none of it. Findings already present
   // (same id) are counted, not duplicated; host records from an inventory replace older ones.
   virtual IngestStats store(const IngestBatch& batch) = 0;
+  // A finding with its id and canonical JSON line, computed off the store's thread (serializing
+  // costs more than inserting).
+  struct Prepared {
+    std::string id;
+    std::string line;
+    core::Finding finding;
+  };
+  static Prepared prepare(core::Finding f);
   // Stores a stream of findings from one file in one transaction: `next` replaces its argument
   // with the next chunk and returns false at the end; an exception from it rolls all back.
   virtual IngestStats store_findings(const std::string& source,
-                                     const std::function<bool(std::vector<core::Finding>&)>& next) = 0;
+                                     const std::function<bool(std::vector<Prepared>&)>& next) = 0;
 };
 
 // The database could not be reached (connection refused, timeout, server gone mid-ingest).
