@@ -175,35 +175,52 @@ std::vector<core::Finding> Assessor::correlate(std::unordered_map<int, std::vect
     return (std::uint64_t(std::uint32_t(key)) << 32) | (std::uint64_t(std::uint32_t(value)) << 3) |
            (std::uint64_t(by_batch) << 2) | std::uint64_t(kind);
   };
-  std::unordered_map<std::uint64_t, Group> groups;
-  groups.reserve(candidates_.size() / 4 + 16);
+  // Group by sorting (packed key, host, candidate) triples rather than a hash map of per-group
+  // vectors: with a million candidates most groups are singletons, and allocating, rehashing and
+  // freeing their vectors was most of the verdict time. Only runs reaching K become Groups.
+  struct Entry {
+    std::uint64_t key;
+    int host, candidate;
+  };
+  std::vector<Entry> entries;
+  entries.reserve(candidates_.size() + candidates_.size() / 2);
   for (int i = 0; i < int(candidates_.size()); ++i) {
     const auto& c = candidates_[std::size_t(i)];
-    auto put = [&](bool by_batch, int value) {
-      auto [it, fresh] = groups.try_emplace(pack(int(c.kind), by_batch, value, c.key));
-      auto& g = it->second;
-      if (fresh) {
-        g.kind = int(c.kind);
-        g.by_batch = by_batch;
-        g.value = &values.values[std::size_t(value)];
-        g.key = c.key;
-      }
-      g.hosts.push_back(c.host);
-      g.members.push_back(i);
-    };
-    put(false, model_idx[std::size_t(c.host)]);
-    if (c.kind == CorrKind::component && batch_idx[std::size_t(c.host)] >= 0) put(true, batch_idx[std::size_t(c.host)]);
+    entries.push_back({pack(int(c.kind), false, model_idx[std::size_t(c.host)], c.key), c.host, i});
+    if (c.kind == CorrKind::component && batch_idx[std::size_t(c.host)] >= 0)
+      entries.push_back({pack(int(c.kind), true, batch_idx[std::size_t(c.host)], c.key), c.host, i});
   }
+  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+    return std::tie(a.key, a.host, a.candidate) < std::tie(b.key, b.host, b.candidate);
+  });
 
-  // Only groups reaching K become findings; sorted for a deterministic order of work.
+  // Only groups reaching K distinct hosts become findings.
   const std::size_t k_min = std::max<std::size_t>(options_.min_hosts, 1);
-  std::vector<Group*> hits;
-  for (auto& [packed, g] : groups) {
-    if (g.hosts.size() < k_min) continue;
-    std::sort(g.hosts.begin(), g.hosts.end());
-    g.hosts.erase(std::unique(g.hosts.begin(), g.hosts.end()), g.hosts.end());
-    if (g.hosts.size() >= k_min) hits.push_back(&g);
+  std::vector<Group> groups;
+  for (std::size_t run = 0; run < entries.size();) {
+    std::size_t end = run, distinct = 0;
+    for (; end < entries.size() && entries[end].key == entries[run].key; ++end)
+      if (end == run || entries[end].host != entries[end - 1].host) ++distinct;
+    if (distinct >= k_min) {
+      const auto& first = candidates_[std::size_t(entries[run].candidate)];
+      const bool by_batch = (entries[run].key >> 2) & 1u;
+      const int value = int((entries[run].key >> 3) & 0x1FFFFFFFu);
+      Group g;
+      g.kind = int(first.kind);
+      g.by_batch = by_batch;
+      g.value = &values.values[std::size_t(value)];
+      g.key = first.key;
+      for (std::size_t e = run; e < end; ++e) {
+        if (g.hosts.empty() || g.hosts.back() != entries[e].host) g.hosts.push_back(entries[e].host);
+        g.members.push_back(entries[e].candidate);
+      }
+      std::sort(g.members.begin(), g.members.end());
+      groups.push_back(std::move(g));
+    }
+    run = end;
   }
+  std::vector<Group*> hits;
+  for (auto& g : groups) hits.push_back(&g);
   const auto& keys = keys_.values;
   std::sort(hits.begin(), hits.end(), [&](const Group* a, const Group* b) {
     return std::tie(a->kind, a->by_batch, *a->value, keys[std::size_t(a->key)]) <
