@@ -7,12 +7,9 @@
 #include <filesystem>
 #include <iostream>
 
-#include "supplyguard/core/error.hpp"
-
 namespace sg::cli {
 namespace {
 // The original command line, for handing a subcommand over to another executable.
-int g_argc = 0;
 char** g_argv = nullptr;
 }  // namespace
 
@@ -64,7 +61,6 @@ int run(int argc, char** argv, std::initializer_list<Registrar> planes) {
                  "Exit 3 when any finding reaches this severity (info|low|medium|high|critical)")
       ->check(CLI::IsMember({"info", "low", "medium", "high", "critical"}, CLI::ignore_case));
 
-  g_argc = argc;
   g_argv = argv;
   Action action;
   for (Registrar add : planes) add(app, action);
@@ -91,12 +87,8 @@ int run(int argc, char** argv, std::initializer_list<Registrar> planes) {
     const int rc = action(out);
     const int gate = out.finish();
     return rc != core::kExitOk ? rc : gate;
-  } catch (const core::InputError& e) {
+  } catch (const std::exception& e) {  // core::InputError included: its message names file and place
     out.finish();  // what was found before the bad input is still reported
-    std::cerr << "supplyguard: " << e.what() << "\n";
-    return core::kExitUsage;
-  } catch (const std::exception& e) {
-    out.finish();
     std::cerr << "supplyguard: " << e.what() << "\n";
     return core::kExitUsage;
   }
