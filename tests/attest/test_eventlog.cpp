@@ -63,16 +63,17 @@ TEST(AttestEventLog, ParsesSpecIdHeaderAndEveryEvent) {
   EXPECT_EQ(log.algorithms[0].alg, kAlgSha1);
   EXPECT_EQ(log.algorithms[1].alg, kAlgSha256);
   EXPECT_EQ(log.algorithms[1].size, 32);
-  ASSERT_EQ(log.events.size(), events.size() + 1);
+  ASSERT_EQ(log.events.size(), events.size());
+  ASSERT_TRUE(log.spec_id_header.has_value());
   EXPECT_EQ(log.startup_locality, 3);
   for (std::size_t i = 0; i < events.size(); ++i) {
-    EXPECT_EQ(log.events[i + 1].pcr, events[i].pcr);
-    EXPECT_EQ(log.events[i + 1].type, events[i].type);
-    EXPECT_EQ(log.events[i + 1].data, events[i].data);
+    EXPECT_EQ(log.events[i].pcr, events[i].pcr);
+    EXPECT_EQ(log.events[i].type, events[i].type);
+    EXPECT_EQ(log.events[i].data, events[i].data);
   }
   EXPECT_EQ(event_type_name(0x80000008), "EV_EFI_PLATFORM_FIRMWARE_BLOB");
-  EXPECT_EQ(event_data_hint(log.events[9].data), "SecureBoot");  // UTF-16LE variable name
-  EXPECT_EQ(event_data_hint(log.events[2].data), "");            // "3.4" is too short to be a hint
+  EXPECT_EQ(event_data_hint(log.events[8].data), "SecureBoot");  // UTF-16LE variable name
+  EXPECT_EQ(event_data_hint(log.events[1].data), "");            // "3.4" is too short to be a hint
 }
 
 TEST(AttestEventLog, ReplayMatchesIndependentlyComputedPcrsBothModelsBothBanks) {
@@ -175,7 +176,37 @@ TEST(AttestEventLog, LegacySha1LogAndTrailingPaddingAreRead) {
   EXPECT_FALSE(parsed.crypto_agile);
   ASSERT_EQ(parsed.events.size(), 3u);
   const auto pcrs = replay(parsed);
-  EXPECT_EQ(pcrs.at(kAlgSha1).size(), 2u);  // events[0] is the header, not extended
+  // A legacy log has no header: its first record is a measurement like the others (on real
+  // logs it is EV_S_CRTM_VERSION into PCR 0, so dropping it made PCR 0 wrong or absent).
+  ASSERT_EQ(pcrs.at(kAlgSha1).size(), 3u);
+  for (std::uint32_t i = 0; i < 3; ++i) {
+    const Bytes data = {'a', std::uint8_t('0' + i)};
+    Bytes cat(20, 0);
+    const Bytes d = md(EVP_sha1(), data);
+    cat.insert(cat.end(), d.begin(), d.end());
+    EXPECT_EQ(pcrs.at(kAlgSha1).at(i), md(EVP_sha1(), cat)) << "PCR " << i;
+  }
+}
+
+TEST(AttestEventLog, HcrtmEventStartsPcr0AtLocality4) {
+  // TCG PC Client PFP: with an H-CRTM (EV_EFI_HCRTM_EVENT logged) PCR 0 is reset to 0...04.
+  Bytes log;
+  auto put32 = [&](std::uint32_t v) {
+    for (int i = 0; i < 4; ++i) log.push_back(std::uint8_t(v >> (8 * i)));
+  };
+  const Bytes data = {'H', 'C', 'R', 'T', 'M'};
+  const Bytes d = md(EVP_sha1(), data);
+  put32(0);
+  put32(kEvEfiHcrtmEvent);
+  log.insert(log.end(), d.begin(), d.end());
+  put32(std::uint32_t(data.size()));
+  log.insert(log.end(), data.begin(), data.end());
+  const auto parsed = parse_event_log(log, "hcrtm");
+  EXPECT_TRUE(parsed.hcrtm);
+  Bytes cat(20, 0);
+  cat.back() = 4;
+  cat.insert(cat.end(), d.begin(), d.end());
+  EXPECT_EQ(replay(parsed).at(kAlgSha1).at(0), md(EVP_sha1(), cat));
 }
 
 // Real firmware logs: not downloaded at test time (see tests/attest/data/README.md). When a
@@ -216,5 +247,5 @@ TEST(AttestEventLog, ManyEventsParseInLinearTime) {
   std::vector<FixtureEvent> events(100000, FixtureEvent{0, 0x1, Bytes(4, 0)});
   const Bytes raw = encode_event_log(events, 0);
   const auto log = parse_event_log(raw, "big");
-  EXPECT_EQ(log.events.size(), events.size() + 1);
+  EXPECT_EQ(log.events.size(), events.size());
 }

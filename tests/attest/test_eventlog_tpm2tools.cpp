@@ -95,8 +95,7 @@ TEST_F(Tpm2Tools, ParsesEveryFixtureLogAndAgreesOnPcrs1To9) {
       // digest; reproduce that from the log's own digests to show that is the only difference.
       const EventLog parsed = parse_event_log(log, "fixture");
       Bytes pcr0(32, 0);
-      for (std::size_t i = 1; i < parsed.events.size(); ++i) {
-        const auto& e = parsed.events[i];
+      for (const auto& e : parsed.events) {
         if (e.pcr != 0) continue;
         Bytes cat = pcr0;
         const Bytes& d = e.digest(kAlgSha256)->bytes;

@@ -184,11 +184,13 @@ void collect_eventlog(Tree& t, EventLogEvidence& ev) {
   }
   ev.present = true;
   for (const auto& a : log.algorithms) ev.algorithms.push_back(alg_name(a.alg));
-  ev.startup_locality = log.startup_locality;
-  for (std::size_t i = 1; i < log.events.size(); ++i) {
+  // What PCR 0 starts from: the StartupLocality event's value, or 4 after an H-CRTM sequence.
+  // verify's replay of the recorded events reads it from here.
+  ev.startup_locality = log.pcr0_initial_locality();
+  for (std::size_t i = 0; i < log.events.size(); ++i) {
     const auto& e = log.events[i];
     MeasuredEvent m;
-    m.index = std::uint32_t(i);
+    m.index = log.record_number(i);
     m.pcr = e.pcr;
     m.type = event_type_name(e.type);
     for (const auto& d : e.digests) m.digests[alg_name(d.alg)] = to_hex(d.bytes);

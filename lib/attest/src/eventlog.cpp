@@ -93,6 +93,8 @@ EventLog parse_event_log(std::span<const std::uint8_t> data, const std::string& 
     log.algorithms.push_back({kAlgSha1, 20});
     log.events.push_back(std::move(header));
     while (r.left() && !r.only_padding()) log.events.push_back(read_sha1_event(r));
+    for (const auto& e : log.events)
+      if (e.type == kEvEfiHcrtmEvent && e.pcr == 0) log.hcrtm = true;
     return log;
   }
   log.crypto_agile = true;
@@ -121,7 +123,7 @@ EventLog parse_event_log(std::span<const std::uint8_t> data, const std::string& 
       if (prev.alg == a.alg) r.fail(at, "algorithm " + alg_name(a.alg) + " declared twice");
     log.algorithms.push_back(a);
   }
-  log.events.push_back(std::move(header));
+  log.spec_id_header = std::move(header);
 
   while (r.left()) {
     if (r.only_padding()) break;
@@ -155,6 +157,7 @@ EventLog parse_event_log(std::span<const std::uint8_t> data, const std::string& 
     if (e.type == kEvNoAction && e.pcr == 0 && e.data.size() == sizeof kLoc + 1 &&
         std::memcmp(e.data.data(), kLoc, sizeof kLoc) == 0)
       log.startup_locality = e.data.back();
+    if (e.type == kEvEfiHcrtmEvent && e.pcr == 0) log.hcrtm = true;
     log.events.push_back(std::move(e));
   }
   return log;
@@ -165,15 +168,14 @@ PcrValues replay(const EventLog& log) {
   for (const auto& a : log.algorithms) {
     if (!hash(a.alg, {})) continue;  // OpenSSL cannot compute this bank
     PcrBank bank;
-    for (std::size_t i = 1; i < log.events.size(); ++i) {
-      const auto& e = log.events[i];
+    for (const auto& e : log.events) {
       if (e.type == kEvNoAction) continue;
       const TcgDigest* d = e.digest(a.alg);
       if (!d) continue;
       auto it = bank.find(e.pcr);
       if (it == bank.end()) {
         Bytes init(a.size, 0);
-        if (e.pcr == 0) init.back() = log.startup_locality;
+        if (e.pcr == 0) init.back() = log.pcr0_initial_locality();
         it = bank.emplace(e.pcr, std::move(init)).first;
       }
       Bytes cat = it->second;

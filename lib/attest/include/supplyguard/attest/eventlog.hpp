@@ -6,6 +6,7 @@
 // algorithms the Spec ID event declared; a bad one raises core::InputError(file, byte offset).
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -16,6 +17,7 @@ namespace sg::attest {
 
 inline constexpr std::uint32_t kEvNoAction = 0x3;
 inline constexpr std::uint32_t kEvSeparator = 0x4;
+inline constexpr std::uint32_t kEvEfiHcrtmEvent = 0x80000010;
 
 struct TcgDigest {
   std::uint16_t alg = 0;
@@ -42,8 +44,20 @@ struct EventLog {
     std::uint16_t size;
   };
   std::vector<AlgSize> algorithms;  // from the Spec ID event ({sha1,20} for a legacy log)
-  std::vector<TcgEvent> events;     // events[0] is the header event
+  // Every measurement record of the file, in order. The Spec ID header of a crypto-agile log is
+  // not a measurement and is kept apart; a legacy (TPM 1.2) log has no header, so its first
+  // record (EV_S_CRTM_VERSION, usually) is events[0] and is extended like any other.
+  std::vector<TcgEvent> events;
+  std::optional<TcgEvent> spec_id_header;
   std::uint8_t startup_locality = 0;
+  bool hcrtm = false;  // an EV_EFI_HCRTM_EVENT is logged: PCR 0 was started from locality 4
+  // Record number in the file (the header, when present, is record 0).
+  std::uint32_t record_number(std::size_t event_index) const {
+    return std::uint32_t(event_index + (spec_id_header ? 1 : 0));
+  }
+  // The value PCR 0 holds before the first extend: 0...0L where L is the locality the
+  // platform started from (H-CRTM: 4; else the StartupLocality event's value, default 0).
+  std::uint8_t pcr0_initial_locality() const { return hcrtm && startup_locality == 0 ? 4 : startup_locality; }
 };
 
 // alg -> PCR index -> value
@@ -53,7 +67,7 @@ using PcrValues = std::map<std::uint16_t, PcrBank>;
 EventLog parse_event_log(std::span<const std::uint8_t> data, const std::string& source);
 
 // Replays every bank OpenSSL can compute: PCR = H(PCR || digest) from zeros, except PCR 0 which
-// starts at the StartupLocality value; EV_NO_ACTION events (and the header) are not extended.
+// starts at pcr0_initial_locality(); EV_NO_ACTION events (and the header) are not extended.
 // Only PCRs that received at least one extend appear in the result.
 PcrValues replay(const EventLog& log);
 
