@@ -26,10 +26,14 @@ echo
 echo "\$ supplyguard fleet correlate --db $db --format table"
 "$SG" fleet correlate --db "$db" --format table
 echo
+# Written to files first, then cut: under pipefail a `| head` that stops reading early kills the
+# writer with SIGPIPE and fails the demo on some runs (a race).
 echo "\$ supplyguard fleet verdict --db $db --format table | head -n 16"
-"$SG" fleet verdict --db "$db" --format table | head -n 16
+"$SG" fleet verdict --db "$db" --format table > "$out/verdict.txt"
+sed -n 1,16p "$out/verdict.txt"
 echo "\$ supplyguard fleet verdict --db $db | head -n 1"
-"$SG" fleet verdict --db "$db" | head -n 1
+"$SG" fleet verdict --db "$db" > "$out/verdict.jsonl"
+sed -n 1p "$out/verdict.jsonl"
 echo
 rc=0
 "$SG" fleet verdict --db "$db" --fail-on-verdict compromised > /dev/null || rc=$?

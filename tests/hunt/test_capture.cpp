@@ -236,3 +236,52 @@ TEST(HuntCapture, MissingFileIsAnInputError) {
   PacketProcessor proc(FlowConfig{}, r);
   EXPECT_THROW(read_capture_file("/nonexistent/cap.pcap", proc), sg::core::InputError);
 }
+
+// A pcapng timestamp far beyond any real clock (found by fuzz_capture: seconds * 10^6 overflowed
+// int64, UB in the sanitizer build, a wrapped time in release). The packet is kept, counted as
+// a bad timestamp, and placed at the last good time; the good packet before it is untouched.
+TEST(HuntCapture, OutOfRangeTimestampIsCountedNotWrapped) {
+  std::vector<std::uint8_t> f;
+  auto u16 = [&](std::uint16_t v) { f.push_back(std::uint8_t(v)); f.push_back(std::uint8_t(v >> 8)); };
+  auto u32 = [&](std::uint32_t v) { for (int i = 0; i < 4; ++i) f.push_back(std::uint8_t(v >> (8 * i))); };
+  // Section header block, little-endian, no options.
+  u32(0x0A0D0D0A); u32(28); u32(0x1A2B3C4D); u16(1); u16(0);
+  u32(0xFFFFFFFF); u32(0xFFFFFFFF); u32(28);
+  // Interface description: Ethernet, snaplen 65535, default microsecond resolution.
+  u32(1); u32(20); u16(1); u16(0); u32(65535); u32(20);
+  // A UDP packet 10.0.0.1:40000 -> 10.0.0.2:9999, 4 bytes of payload.
+  std::vector<std::uint8_t> frame = {0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 6, 0x08, 0x00,
+                                     0x45, 0, 0, 32, 0, 1, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+                                     0x9c, 0x40, 0x27, 0x0f, 0, 12, 0, 0, 'p', 'i', 'n', 'g'};
+  frame.resize(48, 0);
+  auto epb = [&](std::uint64_t micros) {
+    u32(6); u32(32 + std::uint32_t(frame.size())); u32(0);
+    u32(std::uint32_t(micros >> 32)); u32(std::uint32_t(micros));
+    u32(std::uint32_t(frame.size())); u32(std::uint32_t(frame.size()));
+    f.insert(f.end(), frame.begin(), frame.end());
+    u32(32 + std::uint32_t(frame.size()));
+  };
+  const std::uint64_t good = 1'700'000'000ull * 1'000'000ull;
+  epb(good);
+  epb(0xFFFFFFFFFFFFFFFFull);  // 1.8e13 s: overflows microseconds as int64
+  const std::string path = ::testing::TempDir() + "/bad-ts.pcapng";
+  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(f.data()), std::streamsize(f.size()));
+  Recorder r;
+  CaptureStats st;
+  read_into(path, r, &st);
+  EXPECT_EQ(st.packets, 2u);
+  EXPECT_EQ(st.bad_timestamps, 1u);
+  ASSERT_EQ(r.conns.size(), 1u);
+  EXPECT_EQ(r.conns[0].orig_pkts, 2u);
+  EXPECT_EQ(r.conns[0].ts, Micros(good));
+  EXPECT_GE(r.conns[0].duration, 0);
+  std::remove(path.c_str());
+}
+
+TEST(HuntCapture, CaptureTimeRejectsOutOfRangeParts) {
+  EXPECT_EQ(capture_time(1, 2), Micros(1'000'002));
+  EXPECT_FALSE(capture_time(-1, 0));
+  EXPECT_FALSE(capture_time(9832490785774, 0));
+  EXPECT_FALSE(capture_time(1, 1'000'000));
+  EXPECT_FALSE(capture_time(1, -1));
+}

@@ -98,6 +98,11 @@ int run_hunt(const HuntOptions& o, Output& out) {
     proc.finish();
     line.end_line();
     for (const auto& f : analyzer.findings()) out.emit(f);
+    if (const auto bad = proc.stats().bad_timestamps; bad > 0)
+      std::fprintf(stderr,
+                   "hunt: warning: %llu packets had an out-of-range timestamp (broken clock or corrupt file); "
+                   "they were kept at the last good time\n",
+                   (unsigned long long)bad);
     if (o.stats || o.progress) {
       const auto& cs = proc.stats();
       const auto& fs = proc.flows().stats();
@@ -105,10 +110,11 @@ int run_hunt(const HuntOptions& o, Output& out) {
       rusage ru{};
       getrusage(RUSAGE_SELF, &ru);
       std::fprintf(stderr,
-                   "hunt: %llu packets (%llu not IP, %llu undecodable), %llu flows (max %llu live, %llu forced "
+                   "hunt: %llu packets (%llu not IP, %llu undecodable, %llu with an out-of-range timestamp), %llu flows (max %llu live, %llu forced "
                    "evictions at the cap), %llu connection records, %llu DNS records, %llu untracked pairs; peak RSS "
                    "%ld MB\n",
                    (unsigned long long)cs.packets, (unsigned long long)cs.not_ip, (unsigned long long)cs.undecodable,
+                   (unsigned long long)cs.bad_timestamps,
                    (unsigned long long)fs.flows, (unsigned long long)fs.max_live,
                    (unsigned long long)fs.forced_evictions, (unsigned long long)as.conns,
                    (unsigned long long)as.dns, (unsigned long long)as.untracked_pairs, ru.ru_maxrss / 1024);

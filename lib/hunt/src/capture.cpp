@@ -13,6 +13,12 @@ namespace sg::hunt {
 
 using core::InputError;
 
+std::optional<Micros> capture_time(std::int64_t sec, std::int64_t usec) {
+  constexpr std::int64_t kMaxSec = 253402300799;  // 9999-12-31T23:59:59Z
+  if (sec < 0 || sec > kMaxSec || usec < 0 || usec >= 1'000'000) return std::nullopt;
+  return Micros(sec) * 1'000'000 + usec;
+}
+
 void PacketProcessor::packet(int dlt, const std::uint8_t* data, std::size_t caplen, Micros ts) {
   ++stats_.packets;
   stats_.wire_bytes += caplen;
@@ -56,7 +62,6 @@ std::string dlt_label(int dlt) {
   return std::to_string(dlt) + (n ? std::string(" (") + n + ")" : std::string());
 }
 
-Micros to_micros(const timeval& tv) { return Micros(tv.tv_sec) * 1'000'000 + tv.tv_usec; }
 
 class ProgressTicker {
  public:
@@ -103,7 +108,7 @@ void read_loop(pcap_t* p, std::FILE* f, bool pcapng, const std::string& name, st
   for (;;) {
     const int rc = pcap_next_ex(p, &hdr, &data);
     if (rc == 1) {
-      proc.packet(dlt, data, hdr->caplen, to_micros(hdr->ts));
+      proc.packet(dlt, data, hdr->caplen, std::int64_t(hdr->ts.tv_sec), std::int64_t(hdr->ts.tv_usec));
       ++packets;
       if (pcapng) {
         const long pos = std::ftell(f);
@@ -181,8 +186,7 @@ void read_classic_pcap(std::FILE* f, const std::string& name, PacketProcessor& p
       throw InputError::at_offset(name, offset, "packet #" + std::to_string(packets + 1) + ": truncated record: " +
                                                     std::to_string(caplen) + " bytes announced, " +
                                                     std::to_string(have - pos - 16) + " left in the file");
-    const Micros ts = Micros(sec) * 1'000'000 + (nano ? frac / 1000 : frac);
-    proc.packet(dlt, buf.data() + pos + 16, caplen, ts);
+    proc.packet(dlt, buf.data() + pos + 16, caplen, std::int64_t(sec), std::int64_t(nano ? frac / 1000 : frac));
     pos += 16 + caplen;
     offset += 16 + caplen;
     ticker.tick(offset, ++packets);
@@ -270,7 +274,7 @@ void capture_live(const std::string& iface, const std::string& bpf, PacketProces
       if (r == PCAP_ERROR_BREAK) break;
       throw InputError::in(iface, std::string("capture failed: ") + pcap_geterr(p.get()));
     }
-    proc.packet(dlt, data, hdr->caplen, to_micros(hdr->ts));
+    proc.packet(dlt, data, hdr->caplen, std::int64_t(hdr->ts.tv_sec), std::int64_t(hdr->ts.tv_usec));
     bytes += hdr->caplen;
     ticker.tick(bytes, ++packets);
   }

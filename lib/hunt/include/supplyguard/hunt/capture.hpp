@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdio>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "supplyguard/hunt/flow.hpp"
@@ -16,13 +17,33 @@ struct CaptureStats {
   std::uint64_t wire_bytes = 0;     // captured bytes handed to the decoder
   std::uint64_t not_ip = 0;         // ARP, LLDP, ...: counted, skipped
   std::uint64_t undecodable = 0;    // truncated by the snap length or malformed headers
+  // Packets whose capture timestamp is out of range (before 1970, after 9999, or a sub-second
+  // field of a second or more): a broken sensor clock or a corrupt/hostile file. Such a packet
+  // is kept (its bytes count) at the last good time instead of a wrapped value.
+  std::uint64_t bad_timestamps = 0;
+  Micros last_good_ts = 0;
 };
+
+// Seconds + sub-second parts as a capture stores them -> microseconds, or nullopt when out of
+// range (checked before multiplying: 2^63 us is only ~292 000 years, a 32/64-bit seconds field
+// from a corrupt file overflows it).
+std::optional<Micros> capture_time(std::int64_t sec, std::int64_t usec);
 
 // decode -> DNS -> flow table. Owns the flow table; call finish() once after the last source.
 class PacketProcessor {
  public:
   PacketProcessor(FlowConfig cfg, RecordSink& sink) : flows_(cfg, sink), sink_(sink) {}
   void packet(int dlt, const std::uint8_t* data, std::size_t caplen, Micros ts);
+  // As read from a capture: the timestamp is validated first (see CaptureStats::bad_timestamps).
+  void packet(int dlt, const std::uint8_t* data, std::size_t caplen, std::int64_t sec, std::int64_t usec) {
+    if (auto ts = capture_time(sec, usec)) {
+      stats_.last_good_ts = *ts;
+      packet(dlt, data, caplen, *ts);
+    } else {
+      ++stats_.bad_timestamps;
+      packet(dlt, data, caplen, stats_.last_good_ts);
+    }
+  }
   void finish() { flows_.flush(); }
   const CaptureStats& stats() const { return stats_; }
   const FlowTable& flows() const { return flows_; }
