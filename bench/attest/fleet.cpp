@@ -10,7 +10,7 @@
 #include <iostream>
 
 #include "supplyguard/attest/attest.hpp"
-#include "supplyguard/attest/fixture.hpp"
+#include "supplyguard/gen/host_tree.hpp"
 
 namespace fs = std::filesystem;
 using namespace sg::attest;

@@ -9,7 +9,7 @@
 
 #include "supplyguard/hunt/capture.hpp"
 #include "supplyguard/hunt/hunt.hpp"
-#include "supplyguard/hunt/scenario.hpp"
+#include "supplyguard/gen/traffic.hpp"
 
 namespace {
 

@@ -13,7 +13,7 @@
 
 #include <opencv2/core.hpp>
 
-#include "supplyguard/inspect/board_gen.hpp"
+#include "supplyguard/gen/board.hpp"
 #include "supplyguard/inspect/inspect.hpp"
 
 using namespace sg::inspect;

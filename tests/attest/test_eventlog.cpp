@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "supplyguard/attest/eventlog.hpp"
-#include "supplyguard/attest/fixture.hpp"
+#include "supplyguard/gen/host_tree.hpp"
 #include "supplyguard/core/error.hpp"
 
 using namespace sg::attest;

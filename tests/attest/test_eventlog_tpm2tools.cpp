@@ -17,7 +17,7 @@
 #include <openssl/evp.h>
 
 #include "supplyguard/attest/eventlog.hpp"
-#include "supplyguard/attest/fixture.hpp"
+#include "supplyguard/gen/host_tree.hpp"
 #include "../tools/run.hpp"
 
 namespace sg::attest {

@@ -1,7 +1,7 @@
 // SMBIOS table parsing over the fixture's real-layout tables, and hostile variants.
 #include <gtest/gtest.h>
 
-#include "supplyguard/attest/fixture.hpp"
+#include "supplyguard/gen/host_tree.hpp"
 #include "supplyguard/attest/smbios.hpp"
 #include "supplyguard/core/error.hpp"
 

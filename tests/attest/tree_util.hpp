@@ -5,7 +5,7 @@
 #include <string>
 #include <unistd.h>
 
-#include "supplyguard/attest/fixture.hpp"
+#include "supplyguard/gen/host_tree.hpp"
 #include "supplyguard/attest/snapshot.hpp"
 
 namespace sg::test {

@@ -2,7 +2,7 @@
 // Shared test helpers: matching findings/regions against generator ground truth.
 #include <vector>
 
-#include "supplyguard/inspect/board_gen.hpp"
+#include "supplyguard/gen/board.hpp"
 #include "supplyguard/inspect/inspect.hpp"
 
 namespace sg::inspect::test {

@@ -3,7 +3,7 @@
 
 #include <opencv2/imgproc.hpp>
 
-#include "supplyguard/inspect/board_gen.hpp"
+#include "supplyguard/gen/board.hpp"
 
 namespace sg::inspect {
 namespace {

@@ -1,11 +1,11 @@
 // supplyguard-gen board: golden board images and planted variants with ground truth (the
-// rendering itself lives in lib/inspect, board_gen.hpp, so tests call it directly).
+// rendering itself lives in lib/gen, supplyguard/gen/board.hpp, so tests call it directly).
 #include <fstream>
 #include <iostream>
 #include <memory>
 
 #include "gen.hpp"
-#include "supplyguard/inspect/board_gen.hpp"
+#include "supplyguard/gen/board.hpp"
 #include "supplyguard/inspect/image_io.hpp"
 
 namespace sg::gen {

@@ -13,8 +13,8 @@
 #include <nlohmann/json.hpp>
 
 #include "gen.hpp"
-#include "supplyguard/attest/fixture.hpp"
-#include "supplyguard/hunt/scenario.hpp"
+#include "supplyguard/gen/host_tree.hpp"
+#include "supplyguard/gen/traffic.hpp"
 
 namespace sg::gen {
 namespace {

@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "gen.hpp"
-#include "supplyguard/attest/fixture.hpp"
+#include "supplyguard/gen/host_tree.hpp"
 
 namespace sg::gen {
 

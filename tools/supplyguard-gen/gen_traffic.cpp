@@ -5,7 +5,7 @@
 #include <memory>
 
 #include "gen.hpp"
-#include "supplyguard/hunt/scenario.hpp"
+#include "supplyguard/gen/traffic.hpp"
 
 namespace sg::gen {
 

@@ -1,6 +1,6 @@
 // Golden boards and planted variants (see board_gen.hpp). Plants are edits of the layout, so the
 // ground-truth boxes are exact; pose and lighting are applied to the finished variant image.
-#include "supplyguard/inspect/board_gen.hpp"
+#include "supplyguard/gen/board.hpp"
 
 #include <set>
 #include <stdexcept>

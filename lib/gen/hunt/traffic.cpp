@@ -2,7 +2,7 @@
 // by time, then serialises them through PcapWriter. Randomness comes from our own SplitMix64
 // and formulas (not <random> distributions, whose output differs between standard libraries),
 // so a seed means the same bytes everywhere.
-#include "supplyguard/hunt/scenario.hpp"
+#include "supplyguard/gen/traffic.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -4,9 +4,9 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "fixture_models.hpp"
+#include "host_models.hpp"
 #include "supplyguard/attest/eventlog.hpp"
-#include "supplyguard/attest/fixture.hpp"
+#include "supplyguard/gen/host_tree.hpp"
 
 namespace sg::attest {
 namespace detail {
