@@ -3,6 +3,8 @@
 #   make test   install, build, run every test (SANITIZE=1 for ASan+UBSan)
 #   make bench  release build + every benchmark under bench/
 #   make fuzz   libFuzzer build (clang) + a short run of every fuzz target
+#   make fuzz-long  every target until FUZZ_RUNS inputs or FUZZ_SECONDS (default 10 M / 1800 s),
+#               new coverage merged back into fuzz/<plane>/corpus/, summary table at the end
 SANITIZE ?= 0
 JOBS     ?= $(shell nproc)
 ifeq ($(SANITIZE),1)
@@ -15,7 +17,7 @@ endif
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps configure build test demo bench fuzz clean
+.PHONY: all deps configure build test demo bench fuzz fuzz-build fuzz-long clean
 
 all: build
 
@@ -42,10 +44,16 @@ bench: deps
 	$(MAKE) build BUILD=build-bench SANITIZE=0
 	BUILD=build-bench scripts/bench.sh
 
-fuzz: deps
+fuzz-build: deps
 	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSG_FUZZ=ON
 	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzzers
+
+fuzz: fuzz-build
 	FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
+
+fuzz-long: fuzz-build
+	FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=$${FUZZ_SECONDS_LONG:-1800} FUZZ_RUNS=$${FUZZ_RUNS:-10000000} \
+	  FUZZ_MERGE=1 scripts/fuzz.sh
 
 clean:
 	rm -rf build build-san build-bench $(FUZZ_BUILD)

@@ -26,6 +26,15 @@ function(sg_add_fuzzer)
     target_sources(${F_NAME} PRIVATE ${PROJECT_SOURCE_DIR}/fuzz/replay_main.cpp)
     set(corpus ${CMAKE_CURRENT_SOURCE_DIR}/corpus/${F_NAME})
     add_test(NAME ${F_NAME}_corpus COMMAND ${F_NAME} ${corpus})
+    # The same seeds again through the ASan+UBSan build of the replay drivers (fuzz/CMakeLists.txt),
+    # so a crash input kept as a seed can never come back unseen in a plain `make test`.
+    if(SG_FUZZ_SANITIZED_REPLAY)
+      file(RELATIVE_PATH rel ${PROJECT_BINARY_DIR} ${CMAKE_CURRENT_BINARY_DIR})
+      add_test(NAME ${F_NAME}_corpus_sanitized COMMAND ${SG_FUZZ_SAN_DIR}/${rel}/${F_NAME} ${corpus})
+      set_tests_properties(${F_NAME}_corpus_sanitized PROPERTIES
+        FIXTURES_REQUIRED fuzz_sanitized
+        ENVIRONMENT "UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1;ASAN_OPTIONS=abort_on_error=0:detect_leaks=1")
+    endif()
   endif()
   add_dependencies(fuzzers ${F_NAME})
 endfunction()
