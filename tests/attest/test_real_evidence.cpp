@@ -395,3 +395,21 @@ TEST(AttestReal, CollectorReplaysEveryRealLogToItsPublishedPcrsAndVerifyAgrees) 
   }
   if (checked == 0) GTEST_SKIP() << "no <name>.bin with <name>.pcrs.json in " << dir;
 }
+
+// A link stand-in is followed only inside the root: a capture must not make us read the live host
+// or a neighbouring directory.
+TEST(AttestReal, LinkStandInsNeverLeaveTheRoot) {
+  TempDir d;
+  write(d.path / "outside/vendor", "0xdead\n");
+  write(d.path / "r/sys/devices/pci0000:00/0000:00:02.0/vendor", "0x8086\n");
+  write(d.path / "r/sys/bus/pci/devices/0000:00:01.0", "../../../../../outside");  // one level too many
+  write(d.path / "r/sys/bus/pci/devices/0000:00:02.0", "../../../devices/pci0000:00/0000:00:02.0");
+  write(d.path / "r/sys/bus/pci/devices/0000:00:03.0", (d.path / "outside").string());  // absolute
+  const auto s = snap(d.path / "r");
+  ASSERT_TRUE(find(s, "pci:0000:00:02.0"));
+  EXPECT_EQ(find(s, "pci:0000:00:02.0")->attrs.at("vendor"), "0x8086");
+  for (const char* id : {"pci:0000:00:01.0", "pci:0000:00:03.0"}) {
+    ASSERT_TRUE(find(s, id)) << id;
+    EXPECT_EQ(find(s, id)->attrs.count("vendor"), 0u) << id;
+  }
+}
