@@ -413,3 +413,25 @@ TEST(AttestReal, LinkStandInsNeverLeaveTheRoot) {
     EXPECT_EQ(find(s, id)->attrs.count("vendor"), 0u) << id;
   }
 }
+
+// Modules too: a golden host whose proc/modules could not be read abstains, so the hosts that
+// could read theirs still pin the module set and a changed driver is caught.
+TEST(AttestReal, HostThatCouldNotReadModulesAbstainsFromTheModuleQuorum) {
+  TempDir d;
+  const auto a = sg::test::snapshot_of(d, sg::test::host_config("A", 1));
+  auto cfg = sg::test::host_config("A", 2);
+  const auto b_root = d.path / cfg.hostname;
+  write_host_tree(cfg, b_root);
+  fs::remove(b_root / "proc/modules");
+  fs::create_directories(b_root / "proc/modules");  // exists, read fails: like EACCES
+  const auto b = snap(b_root);
+  ASSERT_TRUE(b.modules.empty());
+  BaselineOptions o;
+  o.quorum = 0.9;
+  o.created_at = "2026-12-02T12:00:00.000000Z";
+  const auto golden = create_baseline(std::vector<Snapshot>{a, b}, o);
+  EXPECT_FALSE(golden.modules.empty());
+  const auto planted = sg::test::snapshot_of(d, sg::test::host_config("A", 3, {Plant::module_changed}));
+  EXPECT_EQ(count_type(verify_snapshot(planted, golden), "module_changed"), 1u) << dump(verify_snapshot(planted, golden));
+  EXPECT_EQ(count_type(verify_snapshot(b, golden), "module_changed"), 0u);
+}

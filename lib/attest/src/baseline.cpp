@@ -139,34 +139,48 @@ Baseline create_baseline(const std::vector<const Snapshot*>& snap_ptrs, const Ba
   }
 
   // Modules and firmware files: presence by quorum, content by quorum among those that have it.
-  auto pin_files = [&](auto get_list, auto fill, std::vector<PinnedFile>& out) {
+  // As for components, a host that could not read the category abstains on what it lacks, and
+  // a file it could not read does not vote on content.
+  auto pin_files = [&](const std::string& cat, const std::string& id_prefix, auto get_list, auto fill,
+                       std::vector<PinnedFile>& out) {
     std::map<std::string, std::map<std::string, std::size_t>> votes;  // name -> content -> hosts
+    std::map<std::string, std::size_t> present, partial_with;
     std::map<std::string, PinnedFile> example;
-    for (const auto& s : snaps)
+    std::size_t full = 0, h = 0;
+    for (const auto& s : snaps) {
+      const bool partial = gaps[h].partial(cat);
+      full += partial ? 0 : 1;
       for (const auto& f : get_list(s)) {
         PinnedFile p;
         fill(f, p);
+        ++present[p.name];
+        partial_with[p.name] += partial ? 1 : 0;
+        if (gaps[h].unknown(id_prefix + p.name, "sha256")) continue;
         ++votes[p.name][p.path + "\n" + p.sha256 + "\n" + p.symlink];
         example.emplace(p.name + "\n" + p.path + "\n" + p.sha256 + "\n" + p.symlink, p);
       }
-    for (const auto& [name, contents] : votes) {
-      std::size_t present = 0;
-      for (const auto& kv : contents) present += kv.second;
-      if (present < need) continue;
-      auto [content, count] = winner(contents);
+      ++h;
+    }
+    for (const auto& [name, n_present] : present) {
+      if (n_present < needed(full + partial_with[name], o)) continue;
+      auto v = votes.find(name);
+      if (v == votes.end()) continue;  // on enough hosts, but no host could read it
+      std::size_t readable = 0;
+      for (const auto& kv : v->second) readable += kv.second;
+      auto [content, count] = winner(v->second);
       PinnedFile p = example.at(name + "\n" + content);
-      if (count < needed(present, o)) p.sha256.clear(), p.symlink.clear(), p.path.clear();
+      if (count < needed(readable, o)) p.sha256.clear(), p.symlink.clear(), p.path.clear();
       out.push_back(std::move(p));
     }
   };
-  pin_files([](const Snapshot& s) -> const auto& { return s.modules; },
+  pin_files("modules", "module:", [](const Snapshot& s) -> const auto& { return s.modules; },
             [](const ModuleFile& m, PinnedFile& p) {
               p.name = m.name;
               p.path = m.path;
               p.sha256 = m.sha256;
             },
             b.modules);
-  pin_files([](const Snapshot& s) -> const auto& { return s.firmware; },
+  pin_files("firmware", "firmware:", [](const Snapshot& s) -> const auto& { return s.firmware; },
             [](const FirmwareFile& f, PinnedFile& p) {
               p.name = f.path;
               p.sha256 = f.sha256;
