@@ -73,14 +73,12 @@ std::optional<std::string> Tree::stand_in_target(const std::filesystem::path& fi
   std::error_code ec;
   const auto st = std::filesystem::symlink_status(file, ec);
   if (ec || !std::filesystem::is_regular_file(st)) return std::nullopt;
-  const auto size = std::filesystem::file_size(file, ec);
-  if (ec || size == 0 || size > 1024) return std::nullopt;
   const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return std::nullopt;
   char buf[1025];
-  const ssize_t n = ::read(fd, buf, sizeof buf - 1);
+  const ssize_t n = ::read(fd, buf, sizeof buf);
   ::close(fd);
-  if (n <= 0) return std::nullopt;
+  if (n <= 0 || n > 1024) return std::nullopt;  // a link target is short
   std::string target(buf, std::size_t(n));
   // A relative path of printable characters, and nothing else: never an absolute one (that would
   // name the live host), never a multi-line or binary attribute.
@@ -91,7 +89,17 @@ std::optional<std::string> Tree::stand_in_target(const std::filesystem::path& fi
 }
 
 std::filesystem::path Tree::abs(const std::string& rel, bool follow_last) const {
+  if (follow_last) return resolve_dir(rel);
+  // The last element is the file to read: resolve its directory once per directory, since a
+  // device's attributes are read one by one.
+  const auto slash = rel.rfind('/');
+  if (slash == std::string::npos) return root_ / rel;
+  return resolve_dir(rel.substr(0, slash)) / rel.substr(slash + 1);
+}
+
+std::filesystem::path Tree::resolve_dir(const std::string& rel) const {
   namespace fs = std::filesystem;
+  if (auto it = resolved_.find(rel); it != resolved_.end()) return it->second;
   // Walk element by element; `cur` stays relative to the root and lexically inside it.
   std::vector<std::string> todo;
   for (const auto& e : fs::path(rel)) todo.insert(todo.begin(), e.string());  // a stack, last on top
@@ -106,7 +114,6 @@ std::filesystem::path Tree::abs(const std::string& rel, bool follow_last) const 
       continue;
     }
     cur.push_back(e);
-    if (todo.empty() && !follow_last) break;
     fs::path here = root_;
     for (const auto& c : cur) here /= c;
     if (hops >= 40) continue;  // a loop of stand-ins: leave the rest to fail as the OS would
@@ -133,6 +140,8 @@ std::filesystem::path Tree::abs(const std::string& rel, bool follow_last) const 
   }
   fs::path out = root_;
   for (const auto& c : cur) out /= c;
+  // One entry per directory read (bounded by the tree's size, like the components themselves).
+  resolved_.emplace(rel, out);
   return out;
 }
 

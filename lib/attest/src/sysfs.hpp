@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "supplyguard/attest/snapshot.hpp"
@@ -46,7 +47,9 @@ class Tree {
   std::vector<Unreadable>& unreadable() { return unreadable_; }
 
  private:
+  std::filesystem::path resolve_dir(const std::string& rel) const;
   std::filesystem::path root_;
+  mutable std::unordered_map<std::string, std::filesystem::path> resolved_;  // rel dir -> resolved
   std::vector<Unreadable> unreadable_;
 };
 
