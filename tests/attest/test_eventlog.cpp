@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include "supplyguard/attest/eventlog.hpp"
+#include "supplyguard/attest/snapshot.hpp"
+#include "supplyguard/attest/verify.hpp"
 #include "supplyguard/gen/host_tree.hpp"
 #include "supplyguard/core/error.hpp"
 
@@ -248,4 +250,52 @@ TEST(AttestEventLog, ManyEventsParseInLinearTime) {
   const Bytes raw = encode_event_log(events, 0);
   const auto log = parse_event_log(raw, "big");
   EXPECT_EQ(log.events.size(), events.size());
+}
+
+// An SM3-256-only crypto-agile log (Chinese TPMs): the collector's replay and the verifier's
+// replay of the recorded events both compute the bank (OpenSSL's SM3 here, independently).
+TEST(AttestEventLog, Sm3BankReplaysInCollectionAndVerification) {
+  auto u32 = [](Bytes& b, std::uint32_t v) {
+    for (int i = 0; i < 4; ++i) b.push_back(std::uint8_t(v >> (8 * i)));
+  };
+  Bytes spec = {'S', 'p', 'e', 'c', ' ', 'I', 'D', ' ', 'E', 'v', 'e', 'n', 't', '0', '3', 0};
+  u32(spec, 0);                                   // platformClass
+  spec.insert(spec.end(), {0, 2, 0, 2});          // minor, major, errata, uintnSize
+  u32(spec, 1);                                   // one algorithm
+  spec.insert(spec.end(), {0x12, 0x00, 32, 0x00, 0});  // TPM_ALG_SM3_256, 32 bytes; no vendor info
+  Bytes log;
+  u32(log, 0), u32(log, 3);
+  log.insert(log.end(), 20, 0);
+  u32(log, std::uint32_t(spec.size()));
+  log.insert(log.end(), spec.begin(), spec.end());
+  const Bytes data = {'v', '1', '.', '0'};
+  const Bytes digest = md(EVP_sm3(), data);
+  u32(log, 0), u32(log, 0x8);  // PCR 0, EV_S_CRTM_VERSION
+  u32(log, 1);
+  log.insert(log.end(), {0x12, 0x00});
+  log.insert(log.end(), digest.begin(), digest.end());
+  u32(log, std::uint32_t(data.size()));
+  log.insert(log.end(), data.begin(), data.end());
+
+  Bytes cat(32, 0);
+  cat.insert(cat.end(), digest.begin(), digest.end());
+  const std::string want = to_hex(md(EVP_sm3(), cat));
+  EXPECT_EQ(to_hex(replay(parse_event_log(log, "sm3")).at(0x12).at(0)), want);
+
+  char tmpl[] = "/tmp/sg-attest-sm3-XXXXXX";
+  const std::filesystem::path root = mkdtemp(tmpl);
+  std::filesystem::create_directories(root / "sys/kernel/security/tpm0");
+  std::ofstream(root / "sys/kernel/security/tpm0/binary_bios_measurements", std::ios::binary)
+      .write(reinterpret_cast<const char*>(log.data()), std::streamsize(log.size()));
+  std::filesystem::create_directories(root / "sys/class/tpm/tpm0/pcr-sm3_256");
+  std::ofstream(root / "sys/class/tpm/tpm0/pcr-sm3_256/0") << want << "\n";
+  CollectOptions o;
+  o.root = root;
+  auto s = collect_snapshot(o);
+  std::filesystem::remove_all(root);
+  ASSERT_TRUE(s.eventlog.present);
+  EXPECT_EQ(s.eventlog.replayed.at("sm3_256").at(0), want);
+  EXPECT_TRUE(check_replay(s).empty());
+  s.eventlog.tpm_pcrs.at("sm3_256").at(0) = std::string(64, '0');
+  EXPECT_EQ(check_replay(s).size(), 1u);
 }

@@ -28,6 +28,16 @@ TEST(Cli, BadFlagExits2AndNamesIt) {
   EXPECT_NE(r.err.find("--no-such-flag"), std::string::npos) << r.err;
 }
 
+// Alone, the unknown flag used to be hidden behind "A subcommand is required".
+TEST(Cli, BadFlagWithoutSubcommandExits2AndNamesIt) {
+  auto r = run(supplyguard() + " --no-such-flag");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("--no-such-flag"), std::string::npos) << r.err;
+  auto s = run(supplyguard() + " no-such-command");
+  EXPECT_EQ(s.code, 2);
+  EXPECT_NE(s.err.find("no-such-command"), std::string::npos) << s.err;
+}
+
 TEST(Cli, BadFailOnValueExits2) {
   auto r = run(supplyguard() + " --fail-on dire version");
   EXPECT_EQ(r.code, 2);

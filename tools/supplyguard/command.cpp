@@ -74,6 +74,16 @@ int run(int argc, char** argv, std::initializer_list<Registrar> planes) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
+    // Without a subcommand CLI11 reports only "A subcommand is required", hiding the real
+    // mistake: name what it could not place (an unknown flag or command) first.
+    if (app.get_subcommands().empty() && !app.remaining().empty()) {
+      std::string words;
+      for (const auto& w : app.remaining()) words += (words.empty() ? "" : " ") + w;
+      const bool flag = app.remaining().front().rfind("-", 0) == 0;
+      std::cerr << "supplyguard: " << (flag ? "unknown option: " : "unknown subcommand or argument: ") << words
+                << "\nRun with --help for the subcommands and options.\n";
+      return core::kExitUsage;
+    }
     app.exit(e);  // prints the message naming the bad flag
     return core::kExitUsage;
   }

@@ -87,26 +87,51 @@ Baseline create_baseline(const std::vector<const Snapshot*>& snap_ptrs, const Ba
   }
 
   // Components: pinned when on enough hosts; each attribute pinned when enough of those agree.
-  std::map<std::string, std::vector<const Component*>> by_id;
-  for (const auto& s : snaps)
-    for (const auto& c : s.components) by_id[c.id].push_back(&c);
+  // Only hosts that could read the evidence vote on it: a host that read a category in part
+  // (a non-root snapshot has no raw SMBIOS table) abstains on what it lacks there, and nobody
+  // votes on an attribute it could not read. So the host with more evidence is never the odd one.
+  std::vector<detail::EvidenceGaps> gaps;
+  for (const auto& s : snaps) gaps.push_back(detail::gaps_of(s));
+  std::map<std::string, std::vector<std::pair<std::size_t, const Component*>>> by_id;  // id -> (host, c)
+  {
+    std::size_t h = 0;
+    for (const auto& s : snaps) {
+      for (const auto& c : s.components) by_id[c.id].emplace_back(h, &c);
+      ++h;
+    }
+  }
+  std::set<std::string> categories;
+  for (const auto& [id, list] : by_id) categories.insert(list.front().second->bus);
+  std::map<std::string, std::size_t> full_readers;  // category -> hosts without a gap in its source
+  for (const auto& cat : categories)
+    for (const auto& g : gaps) full_readers[cat] += g.partial(cat) ? 0 : 1;
+  for (const auto& cat : categories)
+    if (full_readers[cat] == 0) b.incomplete.push_back(cat);
   for (const auto& [id, list] : by_id) {
-    if (list.size() < need) continue;
+    const std::string& bus = list.front().second->bus;
+    std::size_t partial_with = 0;
+    for (const auto& [h, c] : list) partial_with += gaps[h].partial(bus) ? 1 : 0;
+    const std::size_t voters = full_readers[bus] + partial_with;
+    if (list.size() < needed(voters, o)) continue;
     PinnedComponent p;
     p.id = id;
-    p.bus = list.front()->bus;
+    p.bus = bus;
     std::set<std::string> keys;
-    for (const auto* c : list)
+    for (const auto& [h, c] : list)
       for (const auto& kv : c->attrs) keys.insert(kv.first);
-    const std::size_t need_attr = needed(list.size(), o);
     for (const auto& k : keys) {
+      if (detail::runtime_attribute(bus, list.front().second->attrs, k)) continue;  // snapshots before the split
       std::map<std::string, std::size_t> votes;
-      for (const auto* c : list) {
+      std::size_t attr_voters = 0;
+      for (const auto& [h, c] : list) {
         auto it = c->attrs.find(k);
+        if (gaps[h].unknown(id, k) || (it == c->attrs.end() && gaps[h].partial(bus))) continue;
         ++votes[it == c->attrs.end() ? kAbsent : it->second];
+        ++attr_voters;
       }
+      if (attr_voters == 0) continue;
       auto [value, count] = winner(votes);
-      if (count < need_attr) continue;
+      if (count < needed(attr_voters, o)) continue;
       if (value == kAbsent) p.absent.push_back(k);
       else p.attrs[k] = value;
     }
@@ -114,34 +139,48 @@ Baseline create_baseline(const std::vector<const Snapshot*>& snap_ptrs, const Ba
   }
 
   // Modules and firmware files: presence by quorum, content by quorum among those that have it.
-  auto pin_files = [&](auto get_list, auto fill, std::vector<PinnedFile>& out) {
+  // As for components, a host that could not read the category abstains on what it lacks, and
+  // a file it could not read does not vote on content.
+  auto pin_files = [&](const std::string& cat, const std::string& id_prefix, auto get_list, auto fill,
+                       std::vector<PinnedFile>& out) {
     std::map<std::string, std::map<std::string, std::size_t>> votes;  // name -> content -> hosts
+    std::map<std::string, std::size_t> present, partial_with;
     std::map<std::string, PinnedFile> example;
-    for (const auto& s : snaps)
+    std::size_t full = 0, h = 0;
+    for (const auto& s : snaps) {
+      const bool partial = gaps[h].partial(cat);
+      full += partial ? 0 : 1;
       for (const auto& f : get_list(s)) {
         PinnedFile p;
         fill(f, p);
+        ++present[p.name];
+        partial_with[p.name] += partial ? 1 : 0;
+        if (gaps[h].unknown(id_prefix + p.name, "sha256")) continue;
         ++votes[p.name][p.path + "\n" + p.sha256 + "\n" + p.symlink];
         example.emplace(p.name + "\n" + p.path + "\n" + p.sha256 + "\n" + p.symlink, p);
       }
-    for (const auto& [name, contents] : votes) {
-      std::size_t present = 0;
-      for (const auto& kv : contents) present += kv.second;
-      if (present < need) continue;
-      auto [content, count] = winner(contents);
+      ++h;
+    }
+    for (const auto& [name, n_present] : present) {
+      if (n_present < needed(full + partial_with[name], o)) continue;
+      auto v = votes.find(name);
+      if (v == votes.end()) continue;  // on enough hosts, but no host could read it
+      std::size_t readable = 0;
+      for (const auto& kv : v->second) readable += kv.second;
+      auto [content, count] = winner(v->second);
       PinnedFile p = example.at(name + "\n" + content);
-      if (count < needed(present, o)) p.sha256.clear(), p.symlink.clear(), p.path.clear();
+      if (count < needed(readable, o)) p.sha256.clear(), p.symlink.clear(), p.path.clear();
       out.push_back(std::move(p));
     }
   };
-  pin_files([](const Snapshot& s) -> const auto& { return s.modules; },
+  pin_files("modules", "module:", [](const Snapshot& s) -> const auto& { return s.modules; },
             [](const ModuleFile& m, PinnedFile& p) {
               p.name = m.name;
               p.path = m.path;
               p.sha256 = m.sha256;
             },
             b.modules);
-  pin_files([](const Snapshot& s) -> const auto& { return s.firmware; },
+  pin_files("firmware", "firmware:", [](const Snapshot& s) -> const auto& { return s.firmware; },
             [](const FirmwareFile& f, PinnedFile& p) {
               p.name = f.path;
               p.sha256 = f.sha256;
@@ -208,6 +247,7 @@ Json body_json(const Baseline& b) {
     comps.push_back(std::move(o));
   }
   j["components"] = std::move(comps);
+  if (!b.incomplete.empty()) j["incomplete"] = b.incomplete;  // absent in older, signed baselines
   Json mods = Json::array();
   for (const auto& m : b.modules) mods.push_back({{"name", m.name}, {"path", m.path}, {"sha256", m.sha256}});
   j["modules"] = std::move(mods);
@@ -267,6 +307,11 @@ Baseline from_json_impl(const J& j, const std::string& source) {
     if (!b.components.empty() && !(b.components.back().id < p.id))
       c.fail("components not sorted by id or id \"" + p.id + "\" repeated");
     b.components.push_back(std::move(p));
+  }
+  const auto& inc = top.array("incomplete", false);
+  for (std::size_t i = 0; i < inc.size(); ++i) {
+    if (!inc[i].is_string()) top.fail("incomplete[" + std::to_string(i) + "] is not a string");
+    b.incomplete.push_back(inc[i].template get<std::string>());
   }
   const auto& mods = top.array("modules");
   for (std::size_t i = 0; i < mods.size(); ++i) {

@@ -17,6 +17,7 @@ Snapshot collect_snapshot(const CollectOptions& o) {
           .count()));
   detail::collect_identity(t, s.host);
   detail::collect_dmi(t, s.components, s.host);
+  detail::name_host(t, s.host, s.components);
   detail::collect_pci(t, s.components);
   detail::collect_usb(t, s.components);
   detail::collect_i2c(t, s.components);
@@ -38,7 +39,7 @@ Snapshot collect_snapshot(const CollectOptions& o) {
   std::sort(s.firmware.begin(), s.firmware.end(), [](auto& a, auto& b) { return a.path < b.path; });
   s.unreadable = std::move(t.unreadable());
   if (s.host.addresses.empty())
-    s.unreadable.push_back({"proc/net", "no own address found in proc/net/fib_trie or proc/net/if_inet6"});
+    s.unreadable.push_back({"proc/net", "no own address found in proc/net/fib_trie or proc/net/if_inet6", "host", "", ""});
   std::sort(s.unreadable.begin(), s.unreadable.end(),
             [](auto& a, auto& b) { return std::tie(a.path, a.why) < std::tie(b.path, b.why); });
   return s;

@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "collectors.hpp"
+#include "policy.hpp"
 #include "supplyguard/attest/digest.hpp"
 
 namespace sg::attest::detail {
@@ -9,6 +10,20 @@ namespace {
 
 void put(Tree& t, Attrs& a, const std::string& key, const std::string& rel) {
   if (auto v = t.text(rel)) a[key] = *v;
+}
+
+// A run-time attribute (docs/attest.md, "Recorded, not compared"): kept under runtime.
+void put_runtime(Tree& t, Component& c, const std::string& key, const std::string& rel) {
+  if (auto v = t.text(rel)) c.runtime[key] = *v;
+}
+
+// The version a loaded driver module reports (sys/module/<name>/version): it follows the kernel.
+void put_driver_version(Tree& t, Component& c) {
+  auto drv = c.attrs.find("driver");
+  if (drv == c.attrs.end()) return;
+  std::string mod = drv->second;
+  std::replace(mod.begin(), mod.end(), '-', '_');
+  put_runtime(t, c, "driver_version", "sys/module/" + mod + "/version");
 }
 
 }  // namespace
@@ -26,7 +41,12 @@ void collect_pci(Tree& t, std::vector<Component>& out) {
     for (const char* k : {"vendor", "device", "subsystem_vendor", "subsystem_device", "class", "revision"})
       put(t, c.attrs, k, d + "/" + k);
     if (auto drv = t.link_name(d + "/driver")) c.attrs["driver"] = *drv;
+    for (const char* k : {"irq", "numa_node", "local_cpulist", "current_link_speed", "current_link_width", "enable",
+                          "power_state"})
+      put_runtime(t, c, k, d + "/" + k);
+    put_driver_version(t, c);
     // config: 256 bytes unprivileged, 4 KiB as root; rom: a PCI option ROM is at most 16 MiB.
+    std::size_t mark = t.unreadable().size();
     if (auto cfg = t.binary(d + "/config", 1 << 16)) {
       // The 64-byte standard header only, command and status registers zeroed: the rest of
       // config space (capabilities, link and power state, MSI addresses) and those two registers
@@ -35,7 +55,15 @@ void collect_pci(Tree& t, std::vector<Component>& out) {
       for (std::size_t i = 4; i < 8 && i < cfg->size(); ++i) (*cfg)[i] = 0;
       c.attrs["config_sha256"] = sha256_hex(*cfg);
     }
-    if (auto rom = t.binary(d + "/rom", 1 << 24)) c.attrs["rom_sha256"] = sha256_hex(*rom);
+    t.blame(mark, c.id, "config_sha256");
+    mark = t.unreadable().size();
+    if (auto rom = t.binary(d + "/rom", 1 << 24)) {
+      // A zero-byte read is no ROM read (the kernel answers so until the ROM is enabled, and
+      // captures keep the empty file): hashing it would pin SHA-256 of nothing as "the ROM".
+      if (rom->empty()) t.note(d + "/rom", "empty (0 bytes): the option ROM was not read");
+      else c.attrs["rom_sha256"] = sha256_hex(*rom);
+    }
+    t.blame(mark, c.id, "rom_sha256");
     out.push_back(std::move(c));
   }
 }
@@ -52,6 +80,14 @@ void collect_usb(Tree& t, std::vector<Component>& out) {
     c.bus = "usb";
     c.attrs["port"] = name;
     for (const char* k : {"idVendor", "idProduct", "manufacturer", "product", "bcdDevice"}) put(t, c.attrs, k, d + "/" + k);
+    // A root hub's manufacturer and bcdDevice name the running kernel ("Linux 6.14.0-35-generic
+    // uhci_hcd", 0614): a kernel update is not a hardware change.
+    for (const char* k : {"manufacturer", "bcdDevice"})
+      if (runtime_attribute("usb", c.attrs, k) && c.attrs.count(k)) {
+        c.runtime[k] = c.attrs[k];
+        c.attrs.erase(k);
+      }
+    put_runtime(t, c, "speed", d + "/speed");
     put(t, c.unit_attrs, "serial", d + "/serial");
     out.push_back(std::move(c));
   }
@@ -90,6 +126,11 @@ void collect_net(Tree& t, std::vector<Component>& out) {
     c.bus = "net";
     c.attrs["parent"] = *parent;  // the parent's ids and driver are on its pci: component
     put(t, c.unit_attrs, "mac", d + "/address");
+    // Link state follows cables and switches; reading speed/duplex of a down link fails (EINVAL):
+    // that is not missing evidence, so those reads are not kept as gaps.
+    const std::size_t mark = t.unreadable().size();
+    for (const char* k : {"operstate", "carrier", "speed", "duplex", "mtu"}) put_runtime(t, c, k, d + "/" + k);
+    t.unreadable().resize(mark);
     out.push_back(std::move(c));
   }
 }

@@ -9,8 +9,13 @@
 namespace sg::attest::detail {
 namespace {
 
+// SMBIOS strings are bytes, not necessarily UTF-8, and firmware pads them ("3.00      "); the
+// kernel's sys/class/dmi/id files are read trimmed (Tree::text), so the raw table is trimmed the
+// same way: one firmware must read the same whichever path collected it.
+std::string clean(const std::string& v) { return to_valid_utf8(trim(v)); }
+
 void set(Attrs& a, const std::string& k, const std::string& v) {
-  if (!v.empty()) a[k] = to_valid_utf8(v);  // SMBIOS strings are bytes, not necessarily UTF-8
+  if (auto c = clean(v); !c.empty()) a[k] = std::move(c);
 }
 
 std::string hex(std::uint64_t v, int width) {
@@ -45,7 +50,9 @@ void from_table(const SmbiosTable& table, std::vector<Component>& out, HostInfo&
         set(c.attrs, "vendor", s.str(4));
         set(c.attrs, "version", s.str(5));
         set(c.attrs, "release_date", s.str(8));
-        if (s.has(0x15)) set(c.attrs, "release", std::to_string(s.u8(0x14)) + "." + std::to_string(s.u8(0x15)));
+        // 0xFF.0xFF: "not supported"; the kernel then has no bios_release file either.
+        if (s.has(0x15) && !(s.u8(0x14) == 0xFF && s.u8(0x15) == 0xFF))
+          set(c.attrs, "release", std::to_string(s.u8(0x14)) + "." + std::to_string(s.u8(0x15)));
         out.push_back(std::move(c));
         break;
       }
@@ -58,8 +65,8 @@ void from_table(const SmbiosTable& table, std::vector<Component>& out, HostInfo&
         set(c.attrs, "family", s.str(0x1A));
         set(c.unit_attrs, "serial", s.str(7));
         set(c.unit_attrs, "uuid", uuid_text(s, 8));
-        host.system_vendor = to_valid_utf8(s.str(4));
-        host.product = to_valid_utf8(s.str(5));
+        host.system_vendor = clean(s.str(4));
+        host.product = clean(s.str(5));
         out.push_back(std::move(c));
         break;
       }
@@ -69,7 +76,7 @@ void from_table(const SmbiosTable& table, std::vector<Component>& out, HostInfo&
         set(c.attrs, "product", s.str(5));
         set(c.attrs, "version", s.str(6));
         set(c.unit_attrs, "serial", s.str(7));
-        if (host.baseboard.empty()) host.baseboard = to_valid_utf8(s.str(5));
+        if (host.baseboard.empty()) host.baseboard = clean(s.str(5));
         out.push_back(std::move(c));
         break;
       }
@@ -87,7 +94,7 @@ void from_table(const SmbiosTable& table, std::vector<Component>& out, HostInfo&
         std::string socket = s.str(4);
         if (socket.empty()) socket = "cpu" + std::to_string(cpu_n);
         ++cpu_n;
-        auto c = make("cpu:" + to_valid_utf8(socket));
+        auto c = make("cpu:" + clean(socket));
         set(c.attrs, "manufacturer", s.str(7));
         set(c.attrs, "version", s.str(0x10));
         set(c.attrs, "family", hex(s.u8(6), 2));
@@ -102,7 +109,7 @@ void from_table(const SmbiosTable& table, std::vector<Component>& out, HostInfo&
         std::string slot = s.str(0x10);
         if (slot.empty()) slot = "dimm" + std::to_string(mem_n);
         ++mem_n;
-        auto c = make("memory:" + to_valid_utf8(slot));
+        auto c = make("memory:" + clean(slot));
         std::uint64_t mb = s.u16(0x0C);
         if (mb == 0x7FFF && s.has(0x1C, 4)) mb = s.u32(0x1C);
         else if (mb != 0xFFFF && (mb & 0x8000)) mb = (mb & 0x7FFF) / 1024;  // size given in KB
@@ -122,13 +129,16 @@ void from_table(const SmbiosTable& table, std::vector<Component>& out, HostInfo&
   }
 }
 
-void from_sysfs(Tree& t, std::vector<Component>& out, HostInfo& host) {
-  const std::string d = "sys/class/dmi/id/";
+// `dir` is sys/class/dmi/id, or the device it links to (sys/devices/virtual/dmi/id) in captures
+// that kept only the device tree.
+void from_sysfs(Tree& t, const std::string& dir, std::vector<Component>& out, HostInfo& host) {
+  const std::string d = dir + "/";
   auto get = [&](const char* f) { return t.text(d + f).value_or(""); };
   auto bios = make("bios");
   set(bios.attrs, "vendor", get("bios_vendor"));
   set(bios.attrs, "version", get("bios_version"));
   set(bios.attrs, "release_date", get("bios_date"));
+  set(bios.attrs, "release", get("bios_release"));  // kernel 5.11+
   auto sys = make("system");
   set(sys.attrs, "manufacturer", get("sys_vendor"));
   set(sys.attrs, "product", get("product_name"));
@@ -147,6 +157,7 @@ void from_sysfs(Tree& t, std::vector<Component>& out, HostInfo& host) {
   if (auto ty = get("chassis_type"); !ty.empty()) set(chassis.attrs, "type", hex(std::strtoul(ty.c_str(), nullptr, 10) & 0x7F, 2));
   set(chassis.attrs, "version", get("chassis_version"));
   set(chassis.unit_attrs, "serial", get("chassis_serial"));
+  set(chassis.unit_attrs, "asset_tag", get("chassis_asset_tag"));
   host.system_vendor = get("sys_vendor");
   host.product = get("product_name");
   host.baseboard = get("board_name");
@@ -154,21 +165,47 @@ void from_sysfs(Tree& t, std::vector<Component>& out, HostInfo& host) {
     if (!c->attrs.empty() || !c->unit_attrs.empty()) out.push_back(std::move(*c));
 }
 
+
+std::string sysfs_dmi_dir(const Tree& t) {
+  for (const char* d : {"sys/class/dmi/id", "sys/devices/virtual/dmi/id"})
+    if (t.exists(d)) return d;
+  return "";
+}
+
+// A table that broke part-way lost whatever followed the break: take the kernel's decoded ids
+// for the identity structures the prefix did not have.
+void complete_from_sysfs(Tree& t, std::vector<Component>& out, HostInfo& host) {
+  const std::string dir = sysfs_dmi_dir(t);
+  if (dir.empty()) return;
+  std::vector<Component> ids;
+  HostInfo h;
+  from_sysfs(t, dir, ids, h);
+  for (auto& c : ids) {
+    bool have = false;
+    for (const auto& o : out) have |= o.id == c.id;
+    if (!have) out.push_back(std::move(c));
+  }
+  if (host.system_vendor.empty()) host.system_vendor = h.system_vendor;
+  if (host.product.empty()) host.product = h.product;
+  if (host.baseboard.empty()) host.baseboard = h.baseboard;
+}
+
 }  // namespace
 
 void collect_dmi(Tree& t, std::vector<Component>& out, HostInfo& host) {
   const std::string raw = "sys/firmware/dmi/tables/DMI";
   if (auto bytes = t.binary(raw, 1 << 20, /*note_missing=*/true)) {
-    try {
-      const auto table = parse_smbios(
-          std::span(reinterpret_cast<const std::uint8_t*>(bytes->data()), bytes->size()), raw);
-      from_table(table, out, host);
-      return;
-    } catch (const core::InputError& e) {
-      t.note(raw, e.what());  // names the byte offset; fall back to what the kernel decoded
-    }
+    const auto table = parse_smbios_prefix(
+        std::span(reinterpret_cast<const std::uint8_t*>(bytes->data()), bytes->size()), raw);
+    from_table(table, out, host);
+    if (table.broken.empty()) return;
+    // Names the byte offset; the structures before it are kept, the rest is missing evidence.
+    t.note(raw, table.broken + " (kept the " + std::to_string(table.structures.size()) +
+                    " structures before it)");
+    complete_from_sysfs(t, out, host);
+    return;
   }
-  if (t.exists("sys/class/dmi/id")) from_sysfs(t, out, host);
+  if (auto dir = sysfs_dmi_dir(t); !dir.empty()) from_sysfs(t, dir, out, host);
   else t.note("sys/class/dmi/id", "No such file or directory");
 }
 

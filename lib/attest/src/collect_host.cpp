@@ -3,6 +3,7 @@
 #include <fnmatch.h>
 
 #include <algorithm>
+#include <cctype>
 #include <set>
 #include <sstream>
 #include <unordered_map>
@@ -66,9 +67,12 @@ std::string module_name_of(const std::string& path) {
 }  // namespace
 
 void collect_identity(Tree& t, HostInfo& host) {
-  if (auto h = t.text("proc/sys/kernel/hostname"); h && !h->empty()) host.hostname = *h;
-  else if (auto e = t.text("etc/hostname"); e && !e->empty()) host.hostname = *e;
-  else t.note("proc/sys/kernel/hostname", "no hostname in proc/sys/kernel/hostname or etc/hostname");
+  for (const char* f : {"proc/sys/kernel/hostname", "etc/hostname"})
+    if (auto h = t.text(f); h && !h->empty()) {
+      host.hostname = *h;
+      host.hostname_source = f;
+      break;
+    }
 
   std::set<std::string> addrs;
   if (auto fib = t.text("proc/net/fib_trie", true)) parse_fib_trie(*fib, addrs);
@@ -80,6 +84,47 @@ void collect_identity(Tree& t, HostInfo& host) {
   } else if (auto dirs = t.list("lib/modules", false); dirs && dirs->size() == 1) {
     host.kernel_release = dirs->front();  // a captured tree without proc: its only kernel
   }
+}
+
+namespace {
+
+// Firmware fills unset serials and UUIDs with placeholders shared by every unit of a model.
+bool placeholder_serial(std::string v) {
+  for (auto& c : v) c = char(std::tolower(static_cast<unsigned char>(c)));
+  if (v.size() < 4) return true;
+  if (v.find_first_not_of(v[0]) == std::string::npos) return true;  // "00000000", "ffff..."
+  for (const char* p : {"to be filled", "to be filed", "not specified", "system serial", "default string",
+                        "not applicable", "0123456789", "none", "n/a", "oem"})
+    if (v.find(p) != std::string::npos) return true;
+  return false;
+}
+
+bool placeholder_uuid(const std::string& v) {
+  std::string hex;
+  for (char c : v)
+    if (c != '-') hex += c;
+  return hex.size() != 32 || hex.find_first_not_of(hex[0]) == std::string::npos;
+}
+
+}  // namespace
+
+void name_host(Tree& t, HostInfo& host, const std::vector<Component>& components) {
+  if (host.hostname_source != "none") return;
+  for (const auto& c : components) {
+    if (c.id != "dmi:system") continue;
+    if (auto s = c.unit_attrs.find("serial"); s != c.unit_attrs.end() && !placeholder_serial(s->second)) {
+      host.hostname = s->second;
+      host.hostname_source = "smbios:serial";
+      return;
+    }
+    if (auto u = c.unit_attrs.find("uuid"); u != c.unit_attrs.end() && !placeholder_uuid(u->second)) {
+      host.hostname = u->second;
+      host.hostname_source = "smbios:uuid";
+      return;
+    }
+  }
+  t.note("proc/sys/kernel/hostname",
+         "no hostname in proc/sys/kernel/hostname or etc/hostname, and no usable SMBIOS system serial or UUID");
 }
 
 void collect_modules(Tree& t, const std::string& release, std::vector<ModuleFile>& out) {
@@ -114,6 +159,7 @@ void collect_modules(Tree& t, const std::string& release, std::vector<ModuleFile
         m.size = d->size;
       } else {
         t.note(base + "/" + m.path, why);
+        t.blame(t.unreadable().size() - 1, "module:" + m.name, "sha256");  // this file, not the set
       }
     }
     out.push_back(std::move(m));
@@ -165,6 +211,7 @@ void collect_firmware(Tree& t, const CollectOptions& o, std::vector<FirmwareFile
         out.push_back(std::move(f));
       } else {
         t.note("lib/firmware/" + rel, why);
+        t.blame(t.unreadable().size() - 1, "firmware:" + rel, "sha256");
       }
     }
   }

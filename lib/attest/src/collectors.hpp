@@ -15,6 +15,8 @@ void collect_disks(Tree& t, std::vector<Component>& out);
 // SMBIOS from the raw table, else sys/class/dmi/id; fills the host's vendor/product/baseboard.
 void collect_dmi(Tree& t, std::vector<Component>& out, HostInfo& host);
 void collect_identity(Tree& t, HostInfo& host);  // hostname, addresses, kernel release
+// Without a hostname file: the SMBIOS system serial, else its UUID (placeholders skipped).
+void name_host(Tree& t, HostInfo& host, const std::vector<Component>& components);
 void collect_modules(Tree& t, const std::string& release, std::vector<ModuleFile>& out);
 void collect_firmware(Tree& t, const CollectOptions& o, std::vector<FirmwareFile>& out);
 void collect_eventlog(Tree& t, EventLogEvidence& out);

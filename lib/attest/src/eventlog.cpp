@@ -1,6 +1,7 @@
 #include "supplyguard/attest/eventlog.hpp"
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "supplyguard/core/error.hpp"
@@ -226,6 +227,20 @@ std::string event_type_name(std::uint32_t type) {
       return buf;
     }
   }
+}
+
+std::optional<std::uint32_t> event_type_from_name(const std::string& name) {
+  if (name.size() == 10 && name.compare(0, 2, "0x") == 0) {
+    char* end = nullptr;
+    const unsigned long v = std::strtoul(name.c_str() + 2, &end, 16);
+    if (*end == 0 && event_type_name(std::uint32_t(v)) == name) return std::uint32_t(v);
+    return std::nullopt;
+  }
+  // Every named type: 0x0-0x12 and the EFI range.
+  for (std::uint32_t base : {0x0u, 0x80000000u, 0x800000E0u})
+    for (std::uint32_t t = base; t <= base + 0x12; ++t)
+      if (event_type_name(t) == name) return t;
+  return std::nullopt;
 }
 
 namespace {

@@ -21,9 +21,12 @@ std::uint32_t SmbiosStructure::u32(std::size_t off) const {
          std::uint32_t(formatted[off + 2]) << 16 | std::uint32_t(formatted[off + 3]) << 24;
 }
 
-SmbiosTable parse_smbios(std::span<const std::uint8_t> data, const std::string& source) {
+namespace {
+
+// Appends structures to `table` as they are read, so a caller that catches the error still has
+// every structure before it.
+void parse_into(SmbiosTable& table, std::span<const std::uint8_t> data, const std::string& source) {
   using core::InputError;
-  SmbiosTable table;
   std::size_t pos = 0;
   // A real table has a few hundred structures; a cap keeps hostile input from growing memory
   // beyond what its size already implies.
@@ -73,6 +76,24 @@ SmbiosTable parse_smbios(std::span<const std::uint8_t> data, const std::string& 
       table.saw_end = true;
       break;
     }
+  }
+}
+
+}  // namespace
+
+SmbiosTable parse_smbios(std::span<const std::uint8_t> data, const std::string& source) {
+  SmbiosTable table;
+  parse_into(table, data, source);
+  return table;
+}
+
+SmbiosTable parse_smbios_prefix(std::span<const std::uint8_t> data, const std::string& source) {
+  SmbiosTable table;
+  try {
+    parse_into(table, data, source);
+  } catch (const core::InputError& e) {
+    table.broken = e.what();
+    table.broken_offset = e.where().offset.value_or(0);
   }
   return table;
 }

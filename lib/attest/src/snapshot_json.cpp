@@ -40,6 +40,8 @@ Snapshot from_json_impl(const J& j, const std::string& source) {
   {
     In h = top.object("host");
     s.host.hostname = h.str("hostname");
+    s.host.hostname_source = h.str("hostname_source", false);
+    if (s.host.hostname_source.empty()) s.host.hostname_source = "none";
     s.host.model = h.str("model");
     s.host.system_vendor = h.str("system_vendor");
     s.host.product = h.str("product");
@@ -62,6 +64,7 @@ Snapshot from_json_impl(const J& j, const std::string& source) {
     comp.bus = c.str("bus");
     c.string_map("attrs", comp.attrs);
     c.string_map("unit", comp.unit_attrs, false);
+    c.string_map("runtime", comp.runtime, false);
     if (comp.id.empty()) c.fail("empty id");
     if (!s.components.empty() && !(s.components.back().id < comp.id))
       c.fail("components not sorted by id or id \"" + comp.id + "\" repeated");
@@ -125,7 +128,10 @@ Snapshot from_json_impl(const J& j, const std::string& source) {
   const auto& un = top.array("unreadable");
   for (std::size_t i = 0; i < un.size(); ++i) {
     In u = top.element(un[i], i, "unreadable");
-    s.unreadable.push_back({u.str("path"), u.str("why")});
+    Unreadable gap{u.str("path"), u.str("why"), u.str("category", false), u.str("component", false),
+                   u.str("attribute", false)};
+    if (gap.category.empty()) gap.category = evidence_category(gap.path);  // snapshots before the field
+    s.unreadable.push_back(std::move(gap));
   }
   return s;
 }
@@ -135,7 +141,8 @@ Snapshot from_json_impl(const J& j, const std::string& source) {
 Json to_json(const Snapshot& s) {
   Json j;
   j["schema"] = kSnapshotSchema;
-  j["host"] = {{"hostname", s.host.hostname},         {"model", s.host.model},
+  j["host"] = {{"hostname", s.host.hostname},         {"hostname_source", s.host.hostname_source},
+               {"model", s.host.model},
                {"system_vendor", s.host.system_vendor}, {"product", s.host.product},
                {"baseboard", s.host.baseboard},       {"addresses", s.host.addresses},
                {"kernel_release", s.host.kernel_release}};
@@ -145,6 +152,7 @@ Json to_json(const Snapshot& s) {
   for (const auto& c : s.components) {
     Json o = {{"id", c.id}, {"bus", c.bus}, {"attrs", attrs_json(c.attrs)}};
     if (!c.unit_attrs.empty()) o["unit"] = attrs_json(c.unit_attrs);
+    if (!c.runtime.empty()) o["runtime"] = attrs_json(c.runtime);
     comps.push_back(std::move(o));
   }
   j["components"] = std::move(comps);
@@ -182,7 +190,12 @@ Json to_json(const Snapshot& s) {
   }
   j["eventlog"] = std::move(e);
   Json un = Json::array();
-  for (const auto& u : s.unreadable) un.push_back({{"path", u.path}, {"why", u.why}});
+  for (const auto& u : s.unreadable) {
+    Json o = {{"path", u.path}, {"why", u.why}};
+    if (!u.category.empty()) o["category"] = u.category;
+    if (!u.component.empty()) o["component"] = u.component, o["attribute"] = u.attribute;
+    un.push_back(std::move(o));
+  }
   j["unreadable"] = std::move(un);
   return j;
 }

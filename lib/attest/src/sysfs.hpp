@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "supplyguard/attest/snapshot.hpp"
@@ -13,7 +14,9 @@ namespace sg::attest::detail {
 class Tree {
  public:
   explicit Tree(std::filesystem::path root) : root_(std::move(root)) {}
-  std::filesystem::path abs(const std::string& rel) const { return root_ / rel; }
+  // rel under the root, with link stand-ins (below) followed in every element but the last
+  // one; follow_last also follows the last element (a directory or a link being listed).
+  std::filesystem::path abs(const std::string& rel, bool follow_last = false) const;
 
   // Small text file (sysfs attribute), trailing whitespace trimmed. Missing files are not
   // "unreadable" (an attribute a device does not have); a file that exists but cannot be read is.
@@ -25,11 +28,28 @@ class Tree {
   std::optional<std::string> link_name(const std::string& rel);
   bool exists(const std::string& rel) const;
 
-  void note(const std::string& rel, const std::string& why) { unreadable_.push_back({rel, why}); }
+  // Captures copied without symlink support (git with core.symlinks=false, some archivers)
+  // store each link as a small regular file holding its target ("../../devices/pci0000:00/...").
+  // Such a stand-in is followed like the link it replaced when its target stays inside the root.
+  std::optional<std::string> stand_in_target(const std::filesystem::path& file) const;
+
+  void note(const std::string& rel, const std::string& why) {
+    unreadable_.push_back({rel, why, evidence_category(rel), "", ""});
+  }
+  // Marks the gaps noted since `mark` (unreadable().size() before a read) as one attribute of
+  // one component: that attribute is unknown, the rest of the category was read.
+  void blame(std::size_t mark, const std::string& component, const std::string& attribute) {
+    for (std::size_t i = mark; i < unreadable_.size(); ++i) {
+      unreadable_[i].component = component;
+      unreadable_[i].attribute = attribute;
+    }
+  }
   std::vector<Unreadable>& unreadable() { return unreadable_; }
 
  private:
+  std::filesystem::path resolve_dir(const std::string& rel) const;
   std::filesystem::path root_;
+  mutable std::unordered_map<std::string, std::filesystem::path> resolved_;  // rel dir -> resolved
   std::vector<Unreadable> unreadable_;
 };
 

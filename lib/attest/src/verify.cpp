@@ -61,29 +61,13 @@ core::Json attrs_json(const Attrs& a) {
   return j;
 }
 
-// Which snapshot paths feed which evidence category: when a category is empty and its source
-// is listed as unreadable, the host is not missing hardware, we just could not see it.
-const std::map<std::string, std::vector<std::string>>& category_sources() {
-  static const std::map<std::string, std::vector<std::string>> m = {
-      {"pci", {"sys/bus/pci"}},
-      {"usb", {"sys/bus/usb"}},
-      {"i2c", {"sys/bus/i2c"}},
-      {"net", {"sys/class/net"}},
-      {"disk", {"sys/block"}},
-      {"dmi", {"sys/firmware/dmi", "sys/class/dmi"}},
-      {"modules", {"proc/modules", "lib/modules"}},
-      {"firmware", {"lib/firmware"}},
-      {"eventlog", {"sys/kernel/security"}},
-  };
-  return m;
-}
-
-std::string unreadable_reason(const Snapshot& s, const std::string& category) {
-  for (const auto& prefix : category_sources().at(category))
-    for (const auto& u : s.unreadable)
-      if (u.path.rfind(prefix, 0) == 0) return u.path + ": " + u.why;
-  return "";
-}
+// What the comparison left out because one side could not read it: one evidence_unreadable
+// finding per category and side, never a change.
+struct Blind {
+  std::map<std::string, std::string> host;      // category -> why (this snapshot could not read it)
+  std::map<std::string, std::string> baseline;  // category -> why (the golden hosts could not)
+  void by_host(const std::string& cat, const std::string& why) { host.emplace(cat, why); }
+};
 
 // Attributes whose change means different hardware or firmware, not just runtime state.
 Severity change_severity(const std::vector<std::string>& keys) {
@@ -99,21 +83,21 @@ Severity added_severity(const std::string& bus) {
   return Severity::high;
 }
 
-void diff_components(const Snapshot& s, const Baseline& b, Emitter& em, std::set<std::string>& blind) {
+void diff_components(const Snapshot& s, const Baseline& b, const detail::EvidenceGaps& gaps, Emitter& em,
+                     Blind& blind) {
   std::unordered_map<std::string, const Component*> have;
-  std::set<std::string> buses_seen;
-  for (const auto& c : s.components) {
-    have.emplace(c.id, &c);
-    buses_seen.insert(c.bus);
-  }
+  for (const auto& c : s.components) have.emplace(c.id, &c);
   std::unordered_map<std::string, const PinnedComponent*> pinned;
   for (const auto& p : b.components) pinned.emplace(p.id, &p);
+  const std::set<std::string> baseline_partial(b.incomplete.begin(), b.incomplete.end());
 
   for (const auto& p : b.components) {
     auto it = have.find(p.id);
     if (it == have.end()) {
-      if (!buses_seen.count(p.bus) && category_sources().count(p.bus) && !unreadable_reason(s, p.bus).empty()) {
-        blind.insert(p.bus);
+      // Not seen where the category's source could not be read (raw SMBIOS table as non-root,
+      // a bus directory): unknown, not removed.
+      if (gaps.partial(p.bus)) {
+        blind.by_host(p.bus, gaps.why(p.bus));
         continue;
       }
       auto& f = em.emit("component_removed", Severity::medium, p.id, p.id + " is missing (in the golden " + p.bus + " inventory)");
@@ -123,16 +107,35 @@ void diff_components(const Snapshot& s, const Baseline& b, Emitter& em, std::set
     const Component& c = *it->second;
     core::Json before = core::Json::object(), after = core::Json::object();
     std::vector<std::string> changed;
+    // Compared only where both sides could read it: an attribute this host could not read, or
+    // lacks because its category was read through a poorer source, is unknown.
+    auto comparable = [&](const std::string& k) {
+      if (detail::runtime_attribute(c.bus, c.attrs, k)) return false;  // baselines before the split
+      if (gaps.unknown(c.id, k)) {
+        blind.by_host(c.bus, gaps.attribute.at(c.id + "\n" + k));
+        return false;
+      }
+      if (!c.attrs.count(k) && gaps.partial(c.bus)) {
+        blind.by_host(c.bus, gaps.why(c.bus));
+        return false;
+      }
+      return true;
+    };
     for (const auto& [k, v] : p.attrs) {
       auto a = c.attrs.find(k);
       if (a != c.attrs.end() && a->second == v) continue;
+      if (!comparable(k)) continue;
       before[k] = v;
       after[k] = a == c.attrs.end() ? core::Json(nullptr) : core::Json(a->second);
       changed.push_back(k);
     }
     for (const auto& k : p.absent) {
       auto a = c.attrs.find(k);
-      if (a == c.attrs.end()) continue;
+      if (a == c.attrs.end() || !comparable(k)) continue;
+      if (baseline_partial.count(c.bus)) {  // absent on golden hosts that could not read it all
+        blind.baseline.emplace(c.bus, "");
+        continue;
+      }
       before[k] = nullptr;
       after[k] = a->second;
       changed.push_back(k);
@@ -151,6 +154,12 @@ void diff_components(const Snapshot& s, const Baseline& b, Emitter& em, std::set
   }
   for (const auto& c : s.components) {
     if (pinned.count(c.id)) continue;
+    // The golden hosts read this category only in part (e.g. no raw SMBIOS table): a component
+    // they could not have seen is not "added".
+    if (baseline_partial.count(c.bus)) {
+      blind.baseline.emplace(c.bus, "");
+      continue;
+    }
     std::string what = c.id;
     if (c.bus == "pci" && c.attrs.count("vendor") && c.attrs.count("device"))
       what += " (" + c.attrs.at("vendor").substr(c.attrs.at("vendor").rfind('x') + 1) + ":" +
@@ -163,11 +172,12 @@ void diff_components(const Snapshot& s, const Baseline& b, Emitter& em, std::set
   }
 }
 
-void diff_modules(const Snapshot& s, const Baseline& b, Emitter& em, std::set<std::string>& blind) {
+void diff_modules(const Snapshot& s, const Baseline& b, const detail::EvidenceGaps& gaps, Emitter& em,
+                  Blind& blind) {
   std::unordered_map<std::string, const PinnedFile*> pinned;
   for (const auto& m : b.modules) pinned.emplace(m.name, &m);
-  if (s.modules.empty() && !b.modules.empty() && !unreadable_reason(s, "modules").empty()) {
-    blind.insert("modules");
+  if (s.modules.empty() && !b.modules.empty() && gaps.partial("modules")) {
+    blind.by_host("modules", gaps.why("modules"));
     return;
   }
   for (const auto& m : s.modules) {
@@ -184,6 +194,10 @@ void diff_modules(const Snapshot& s, const Baseline& b, Emitter& em, std::set<st
     }
     const PinnedFile& p = *it->second;
     if (p.sha256.empty()) continue;  // golden hosts did not agree on this module's content
+    if (gaps.unknown(id, "sha256")) {  // the file is there but could not be read
+      blind.by_host("modules", gaps.attribute.at(id + "\nsha256"));
+      continue;
+    }
     if (p.sha256 == m.sha256 && p.path == m.path) continue;
     auto& f = em.emit("module_changed", Severity::critical, id,
                       "module " + m.name + " (" + m.path + ") differs from the golden file");
@@ -195,9 +209,10 @@ void diff_modules(const Snapshot& s, const Baseline& b, Emitter& em, std::set<st
   }
 }
 
-void diff_firmware(const Snapshot& s, const Baseline& b, Emitter& em, std::set<std::string>& blind) {
-  if (s.firmware.empty() && !b.firmware.empty() && !unreadable_reason(s, "firmware").empty()) {
-    blind.insert("firmware");
+void diff_firmware(const Snapshot& s, const Baseline& b, const detail::EvidenceGaps& gaps, Emitter& em,
+                   Blind& blind) {
+  if (s.firmware.empty() && !b.firmware.empty() && gaps.partial("firmware")) {
+    blind.by_host("firmware", gaps.why("firmware"));
     return;
   }
   std::unordered_map<std::string, const FirmwareFile*> have;
@@ -212,6 +227,10 @@ void diff_firmware(const Snapshot& s, const Baseline& b, Emitter& em, std::set<s
     auto it = have.find(p.name);
     const std::string id = "firmware:" + p.name;
     if (it == have.end()) {
+      if (gaps.unknown(id, "sha256")) {
+        blind.by_host("firmware", gaps.attribute.at(id + "\nsha256"));
+        continue;
+      }
       auto& f = em.emit("firmware_changed", Severity::low, id, "firmware file " + p.name + " is missing");
       f.fields["before"] = content(p.sha256, p.symlink);
       f.fields["after"] = nullptr;
@@ -243,14 +262,14 @@ core::Json event_json(const PinnedEvent& e) {
   return j;
 }
 
-void diff_eventlog(const Snapshot& s, const Baseline& b, Emitter& em, std::set<std::string>& blind) {
+void diff_eventlog(const Snapshot& s, const Baseline& b, const detail::EvidenceGaps& gaps, Emitter& em) {
   if (!b.eventlog) return;
   if (!s.eventlog.present) {
-    const auto why = unreadable_reason(s, "eventlog");
+    const auto why = gaps.why("eventlog");
     auto& f = em.emit("evidence_unreadable", Severity::medium, "eventlog",
                       "the golden hosts have a TPM event log, this one does not" + (why.empty() ? "" : " (" + why + ")"));
     f.evidence["why"] = why;
-    blind.insert("eventlog");
+    f.fields["side"] = "host";
     return;
   }
   const auto have = detail::extended_events(s.eventlog);
@@ -288,37 +307,55 @@ void diff_eventlog(const Snapshot& s, const Baseline& b, Emitter& em, std::set<s
 
 }  // namespace
 
+namespace {
+
+// The recorded events as the parser's event model, so verification replays them with the very
+// replay() collection used (one replay: go-attestation's parse -> replayPCR -> verify). A bank
+// whose recorded digest is not valid hex of the algorithm's size is left out, not guessed at.
+EventLog log_of(const EventLogEvidence& ev) {
+  EventLog log;
+  log.startup_locality = std::uint8_t(ev.startup_locality);
+  std::set<std::uint16_t> bad;
+  for (const auto& name : ev.algorithms) {
+    auto alg = alg_from_name(name);
+    auto size = alg ? alg_size(*alg) : std::nullopt;
+    if (alg && size) log.algorithms.push_back({*alg, std::uint16_t(*size)});
+  }
+  for (const auto& m : ev.events) {
+    TcgEvent e;
+    e.pcr = m.pcr;
+    // A type the recorder could not name stays unknown: never EV_NO_ACTION, so it is extended.
+    e.type = event_type_from_name(m.type).value_or(0xFFFFFFFFu);
+    for (const auto& [name, hex] : m.digests) {
+      auto alg = alg_from_name(name);
+      if (!alg) continue;
+      auto raw = from_hex(hex);
+      auto size = alg_size(*alg);
+      if (!raw || !size || raw->size() != *size) {
+        bad.insert(*alg);
+        continue;
+      }
+      e.digests.push_back({*alg, std::move(*raw)});
+    }
+    if (e.type == kEvEfiHcrtmEvent && e.pcr == 0) log.hcrtm = true;
+    log.events.push_back(std::move(e));
+  }
+  std::erase_if(log.algorithms, [&](const EventLog::AlgSize& a) { return bad.count(a.alg) > 0; });
+  return log;
+}
+
+}  // namespace
+
 std::vector<Finding> check_replay(const Snapshot& s) {
   const auto& ev = s.eventlog;
   if (!ev.present || ev.tpm_pcrs.empty()) return {};
   VerifyContext ctx;
   Emitter em(s, s.host.model, ctx);
-  for (const auto& [alg_text, tpm_bank] : ev.tpm_pcrs) {
-    auto alg = alg_from_name(alg_text);
-    if (!alg || !hash(*alg, {})) continue;
-    const std::size_t size = *alg_size(*alg);
-    std::map<std::uint32_t, Bytes> bank;
-    bool bad_digest = false;
-    for (const auto& e : ev.events) {
-      if (e.type == "EV_NO_ACTION") continue;
-      auto d = e.digests.find(alg_text);
-      if (d == e.digests.end()) continue;
-      auto raw = from_hex(d->second);
-      if (!raw || raw->size() != size) {
-        bad_digest = true;
-        break;
-      }
-      auto it = bank.find(e.pcr);
-      if (it == bank.end()) {
-        Bytes init(size, 0);
-        if (e.pcr == 0) init.back() = std::uint8_t(ev.startup_locality);
-        it = bank.emplace(e.pcr, std::move(init)).first;
-      }
-      Bytes cat = it->second;
-      cat.insert(cat.end(), raw->begin(), raw->end());
-      it->second = *hash(*alg, cat);
-    }
-    if (bad_digest) continue;
+  for (const auto& [alg, bank] : replay(log_of(ev))) {
+    const std::string alg_text = alg_name(alg);
+    auto tpm = ev.tpm_pcrs.find(alg_text);
+    if (tpm == ev.tpm_pcrs.end()) continue;
+    const auto& tpm_bank = tpm->second;
     // Only PCRs the log measured: PCR 10 (IMA) and the debug/locality PCRs are extended
     // by others and are not expected to match the firmware log.
     for (const auto& [pcr, value] : bank) {
@@ -348,17 +385,23 @@ std::vector<Finding> verify_snapshot(const Snapshot& s, const Baseline& b, const
     f.fields["after"] = {{"model", s.host.model}};
     return em.take();
   }
-  std::set<std::string> blind;
-  diff_components(s, b, em, blind);
-  diff_modules(s, b, em, blind);
-  diff_firmware(s, b, em, blind);
-  diff_eventlog(s, b, em, blind);
-  for (const auto& cat : blind) {
-    if (cat == "eventlog") continue;  // reported above with its own reason
-    const auto why = unreadable_reason(s, cat);
+  const auto gaps = detail::gaps_of(s);
+  Blind blind;
+  diff_components(s, b, gaps, em, blind);
+  diff_modules(s, b, gaps, em, blind);
+  diff_firmware(s, b, gaps, em, blind);
+  diff_eventlog(s, b, gaps, em);
+  for (const auto& [cat, why] : blind.host) {
     auto& f = em.emit("evidence_unreadable", Severity::low, cat,
-                      "cannot check " + cat + ": " + why);
+                      "incomplete " + cat + " evidence, compared only what both sides could read: " + why);
     f.evidence["why"] = why;
+    f.fields["side"] = "host";
+  }
+  for (const auto& [cat, why] : blind.baseline) {
+    auto& f = em.emit("evidence_unreadable", Severity::info, cat,
+                      "the golden hosts could read " + cat +
+                          " only in part: what they could not see on this host is not judged");
+    f.fields["side"] = "baseline";
   }
   auto out = em.take();
   for (auto& f : check_replay(s)) {

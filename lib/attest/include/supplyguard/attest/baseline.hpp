@@ -41,6 +41,9 @@ struct Baseline {
   std::vector<std::string> hosts;   // hostnames of the snapshots it was built from
   std::string kernel_release;
   std::vector<PinnedComponent> components;  // sorted by id
+  // Categories no golden host could read in full (e.g. "dmi" from non-root snapshots, without
+  // the raw SMBIOS table): a component of them that the baseline lacks is not judged "added".
+  std::vector<std::string> incomplete;     // sorted
   std::vector<PinnedFile> modules;          // sorted by name
   std::vector<PinnedFile> firmware;         // sorted by name
   bool eventlog = false;                    // golden hosts have a readable TPM event log

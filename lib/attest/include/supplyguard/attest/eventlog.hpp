@@ -72,6 +72,8 @@ EventLog parse_event_log(std::span<const std::uint8_t> data, const std::string& 
 PcrValues replay(const EventLog& log);
 
 std::string event_type_name(std::uint32_t type);  // "EV_POST_CODE", or "0x%08x"
+// The inverse of event_type_name (nullopt for text it never produces).
+std::optional<std::uint32_t> event_type_from_name(const std::string& name);
 // A short human hint of the event data: a UEFI variable's name, a loaded image's file path,
 // or printable ASCII (or UTF-16LE) text; else "".
 std::string event_data_hint(std::span<const std::uint8_t> data);

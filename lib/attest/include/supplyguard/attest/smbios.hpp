@@ -30,10 +30,18 @@ struct SmbiosStructure {
 struct SmbiosTable {
   std::vector<SmbiosStructure> structures;
   bool saw_end = false;  // a type-127 structure terminated the table
+  // parse_smbios_prefix only: where and why the table broke ("" when it did not). Nothing after
+  // a break can be trusted (the next header's position is unknown), so parsing stops there.
+  std::string broken;
+  std::uint64_t broken_offset = 0;
 };
 
 // Throws core::InputError(source, offset) on a structure that runs past the end, a length below
 // the 4-byte header, or an unterminated string-set. Trailing zero padding after type 127 is fine.
 SmbiosTable parse_smbios(std::span<const std::uint8_t> data, const std::string& source);
+// Never throws for a malformed table: keeps every valid structure before the first bad one and
+// says in `broken` (the InputError text, naming source and offset) where it stopped. Real
+// firmware ships such tables (a Hyper-V one has a length-0 structure after five good ones).
+SmbiosTable parse_smbios_prefix(std::span<const std::uint8_t> data, const std::string& source);
 
 }  // namespace sg::attest

@@ -21,6 +21,9 @@ inline constexpr const char* kSnapshotSchema = "supplyguard.snapshot/1";
 
 struct HostInfo {
   std::string hostname = "unknown";
+  // Where the hostname came from: "proc/sys/kernel/hostname", "etc/hostname", "smbios:serial",
+  // "smbios:uuid" (a captured root often has neither hostname file), or "none".
+  std::string hostname_source = "none";
   std::string model;  // system_vendor / product / baseboard: hosts of one model share it exactly
   std::string system_vendor, product, baseboard;
   std::vector<std::string> addresses;  // own IPv4/IPv6 addresses, sorted
@@ -34,6 +37,9 @@ struct Component {
   std::string bus;
   Attrs attrs;       // design attributes: compared against the model's golden state
   Attrs unit_attrs;  // this unit's own identity (serials, MACs, UUID): recorded, never compared
+  // Run-time and kernel-derived state (IRQ, NUMA node, link state and speed, driver version, a
+  // USB root hub's kernel-version strings): recorded, never compared. docs/attest.md lists them.
+  Attrs runtime;
 };
 
 struct ModuleFile {
@@ -73,7 +79,16 @@ struct EventLogEvidence {
 struct Unreadable {
   std::string path;  // relative to the root
   std::string why;
+  // The evidence category the path feeds: pci, usb, i2c, net, disk, dmi, modules, firmware,
+  // eventlog, host. Verification compares only what both sides could read, by category.
+  std::string category;
+  // Set when one attribute of one component could not be read (a PCI "rom"): that attribute is
+  // unknown, not absent. Empty when the gap is the category's own source (a table, a directory).
+  std::string component, attribute;
 };
+
+// The category a root-relative path feeds ("" when none): the one table of collector sources.
+std::string evidence_category(const std::string& path);
 
 struct Snapshot {
   HostInfo host;
