@@ -17,7 +17,8 @@ rm -rf "$work" && mkdir -p "$work"
 fails=0
 
 # check NAME EXPECTED_STATUS -- COMMAND...: runs COMMAND with its stdout into a pipe whose reader
-# has already exited; its exit status must be EXPECTED_STATUS and its stderr empty.
+# has already exited; its exit status must be EXPECTED_STATUS and its stderr empty -- but for lines
+# matching SG_STDERR_OK (a subcommand's normal report, e.g. ingest's summary), when set.
 check() {
   local name=$1 want=$2
   shift 3
@@ -26,6 +27,10 @@ check() {
   (sleep 0.3; exec "$@") 2>"$work/stderr" | true
   st=${PIPESTATUS[0]}
   set -o pipefail
+  if [ -n "${SG_STDERR_OK:-}" ]; then
+    grep -v -E "$SG_STDERR_OK" "$work/stderr" >"$work/stderr.rest" || true
+    mv "$work/stderr.rest" "$work/stderr"
+  fi
   if [ "$st" != "$want" ] || [ -s "$work/stderr" ]; then
     echo "FAIL $name: exit $st (want $want), stderr: $(head -c 300 "$work/stderr")"
     fails=$((fails + 1))
@@ -48,7 +53,8 @@ fi
 "$GEN" fleet --seed 3 --hosts 12 --hours 0.2 -o "$work/fleet" 2>/dev/null
 "$GEN" board --seed 7 --width 800 --height 600 -o "$work/golden.png" 2>/dev/null
 "$GEN" board --seed 7 --width 800 --height 600 --variant-seed 1 --plant extra -o "$work/board.png" 2>/dev/null
-for h in "$work"/fleet/hosts/*; do "$SG" snapshot --root "$h" -o "$work/fleet/$(basename "$h").json" 2>/dev/null; done
+mkdir -p "$work/snapshots"
+for h in "$work"/fleet/hosts/*; do "$SG" snapshot --root "$h" -o "$work/snapshots/$(basename "$h").json" 2>/dev/null; done
 db="sqlite:$work/fleet.db"
 
 check "version" 0 -- "$SG" version
@@ -56,13 +62,13 @@ check "--help" 0 -- "$SG" --help
 check "hunt" 0 -- "$SG" hunt -r "$work/capture.pcap" --mgmt-net 10.99.0.0/16
 check "hunt --fail-on high" 3 -- "$SG" hunt -r "$work/capture.pcap" --mgmt-net 10.99.0.0/16 --fail-on high
 check "hunt --format table" 0 -- "$SG" hunt -r "$work/capture.pcap" --mgmt-net 10.99.0.0/16 --format table
-check "verify --consensus" 0 -- "$SG" verify --consensus "$work/fleet"
+check "verify --consensus" 0 -- "$SG" verify --consensus "$work/snapshots"
 check "inspect (exec'd supplyguard-inspect)" 0 -- "$SG" inspect --golden "$work/golden.png" --board "$work/board.png"
 
 # State: an ingest whose reader is gone still leaves a whole store (it reports after committing),
 # and a second ingest of the same files adds nothing.
 "$SG" hunt -r "$work/fleet/traffic.pcap" --mgmt-net 10.99.0.0/16 >"$work/hunt.jsonl"
-check "fleet ingest" 0 -- "$SG" fleet ingest "$work/hunt.jsonl" "$work"/fleet/*.json --inventory "$work/fleet/inventory.csv" --db "$db"
+SG_STDERR_OK='^ingested [0-9]+ file' check "fleet ingest" 0 -- "$SG" fleet ingest "$work/hunt.jsonl" "$work"/snapshots/*.json --inventory "$work/fleet/inventory.csv" --db "$db"
 hosts=$("$SG" fleet verdict --db "$db" | wc -l)
 if [ "$hosts" != 12 ]; then
   echo "FAIL fleet ingest left $hosts verdict lines, want 12"; fails=$((fails + 1))
@@ -72,6 +78,22 @@ case "$again" in *" 0 findings added"*) echo "ok   store whole: $again" ;;
   *) echo "FAIL second ingest: $again"; fails=$((fails + 1)) ;; esac
 check "fleet verdict" 0 -- "$SG" fleet verdict --db "$db"
 check "fleet verdict --format table" 0 -- "$SG" fleet verdict --db "$db" --format table
+
+# Bad input is still an error when the reader is gone: said on stderr, exit 2 (not masked as a
+# quiet stop).
+check_bad() {
+  local st
+  set +o pipefail
+  (sleep 0.3; exec "$@") 2>"$work/stderr" | true
+  st=${PIPESTATUS[0]}
+  set -o pipefail
+  if [ "$st" = 2 ] && grep -q "truth.json" "$work/stderr"; then
+    echo "ok   bad input, reader gone: exit 2, $(cat "$work/stderr")"
+  else
+    echo "FAIL bad input, reader gone: exit $st, stderr: $(cat "$work/stderr")"; fails=$((fails + 1))
+  fi
+}
+check_bad "$SG" verify --consensus "$work/snapshots" "$work/fleet/truth.json"
 
 # A write that fails for any other reason is still an error, named on stderr, exit 2.
 st=0

@@ -53,8 +53,8 @@ int run(int argc, char** argv, std::initializer_list<Registrar> planes) {
   // A reader that stops early (`supplyguard ... | head -n 1`) must end the run quietly, like grep,
   // and never half-way through writing a file or a store: dying of SIGPIPE inside a write would do
   // exactly that. With SIGPIPE ignored the failed write throws (cout.exceptions below), the stack
-  // unwinds (temp files removed, transactions rolled back) and the run exits with the status the
-  // findings written so far earn: 0, or 3 when one of them reached --fail-on. docs/install.md.
+  // unwinds normally (destructors close files and end transactions) and the run exits with the
+  // status the findings written so far earn: 0, or 3 when one reached --fail-on. docs/install.md.
   std::signal(SIGPIPE, SIG_IGN);
   CLI::App app{
       "supplyguard: supply-chain defence for a server fleet.\n"
@@ -119,7 +119,7 @@ int run(int argc, char** argv, std::initializer_list<Registrar> planes) {
   } catch (const std::ios_base::failure&) {
     return write_failed();
   } catch (const std::exception& e) {  // core::InputError included: its message names file and place
-    if (stdout_reader_gone()) return write_failed();  // e.g. fmt or a library wrapping the failed write
+    if (std::cout.bad()) return write_failed();  // the failed write, wrapped by a library on its way up
     try {
       out.finish();  // what was found before the bad input is still reported
       std::cout.flush();
