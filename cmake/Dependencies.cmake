@@ -1,4 +1,4 @@
-# Every third-party dependency, from Debian packages (deps/packages.txt), found in one place
+# Every third-party dependency, from Debian packages (deps/*.txt), found in one place
 # so that the plane libraries only name targets.
 find_package(PkgConfig REQUIRED)
 find_package(Threads REQUIRED)
@@ -12,7 +12,12 @@ find_package(OpenSSL REQUIRED)
 find_package(OpenCV REQUIRED COMPONENTS core imgproc imgcodecs features2d calib3d video)
 find_package(SQLite3 REQUIRED)
 find_package(PostgreSQL REQUIRED)
+# Test and benchmark frameworks: optional unless asked for (see the top-level CMakeLists.txt).
 if(NOT SG_FUZZ)
-  find_package(GTest REQUIRED)
-  find_package(benchmark REQUIRED)
+  if(SG_TESTS)
+    find_package(GTest REQUIRED)
+  else()
+    find_package(GTest QUIET)
+  endif()
+  find_package(benchmark QUIET)
 endif()

@@ -1,8 +1,10 @@
 #include "command.hpp"
 
+#include <poll.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
@@ -11,6 +13,13 @@ namespace sg::cli {
 namespace {
 // The original command line, for handing a subcommand over to another executable.
 char** g_argv = nullptr;
+
+// True when standard output is a pipe or socket whose reader has gone (`| head -n 1` is done):
+// the kernel reports that as POLLERR/POLLHUP on the writing end.
+bool stdout_reader_gone() {
+  pollfd p{STDOUT_FILENO, POLLOUT, 0};
+  return ::poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP)) != 0;
+}
 }  // namespace
 
 Output::Output(const Globals& g, std::ostream& out)
@@ -41,6 +50,12 @@ Action not_built(std::string name, int issue) {
 }
 
 int run(int argc, char** argv, std::initializer_list<Registrar> planes) {
+  // A reader that stops early (`supplyguard ... | head -n 1`) must end the run quietly, like grep,
+  // and never half-way through writing a file or a store: dying of SIGPIPE inside a write would do
+  // exactly that. With SIGPIPE ignored the failed write throws (cout.exceptions below), the stack
+  // unwinds normally (destructors close files and end transactions) and the run exits with the
+  // status the findings written so far earn: 0, or 3 when one reached --fail-on. docs/install.md.
+  std::signal(SIGPIPE, SIG_IGN);
   CLI::App app{
       "supplyguard: supply-chain defence for a server fleet.\n"
       "  attest   (snapshot, baseline, verify)  is each host still its model's original design?\n"
@@ -93,12 +108,34 @@ int run(int argc, char** argv, std::initializer_list<Registrar> planes) {
     return core::kExitUsage;
   }
   Output out(globals, std::cout);
+  std::cout.exceptions(std::ios::badbit);  // a failed write to stdout stops the run (see above)
+  // After a failed write: let the exit-time flush fail silently instead of throwing.
+  auto quiet_stdout = [] {
+    std::cout.exceptions(std::ios::goodbit);
+    std::cout.clear();
+  };
+  auto write_failed = [&]() -> int {
+    const int err = errno;
+    quiet_stdout();
+    if (stdout_reader_gone()) return out.fail_on_triggered() ? core::kExitFailOn : core::kExitOk;
+    std::cerr << "supplyguard: cannot write standard output: " << std::strerror(err ? err : EIO) << "\n";
+    return core::kExitUsage;
+  };
   try {
     const int rc = action(out);
     const int gate = out.finish();
+    std::cout.flush();
     return rc != core::kExitOk ? rc : gate;
+  } catch (const std::ios_base::failure&) {
+    return write_failed();
   } catch (const std::exception& e) {  // core::InputError included: its message names file and place
-    out.finish();  // what was found before the bad input is still reported
+    if (std::cout.bad()) return write_failed();  // the failed write, wrapped by a library on its way up
+    try {
+      out.finish();  // what was found before the bad input is still reported
+      std::cout.flush();
+    } catch (const std::ios_base::failure&) {
+      quiet_stdout();
+    }
     std::cerr << "supplyguard: " << e.what() << "\n";
     return core::kExitUsage;
   }

@@ -28,6 +28,8 @@ class Output {
   core::Format format() const { return format_; }
   // Flushes buffered output; returns kExitFailOn when --fail-on triggered, else kExitOk.
   int finish();
+  // Whether a finding emitted so far reached --fail-on (the exit status when output is cut short).
+  bool fail_on_triggered() const { return gate_.triggered(); }
   // For subcommands whose output is not findings (fleet verdict): nothing is written at finish,
   // so a table-format run does not end with an empty findings table.
   void discard() { finished_ = true; }
