@@ -71,7 +71,7 @@ class Tpm2Tools : public ::testing::Test {
  protected:
   void SetUp() override {
     if (sg::test::run("command -v tpm2_eventlog").code != 0)
-      FAIL() << "tpm2_eventlog not found: `make deps` installs Debian's tpm2-tools (deps/packages.txt)";
+      FAIL() << "tpm2_eventlog not found: `make test` installs Debian's tpm2-tools (deps/test.txt)";
   }
 };
 
