@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "json_in.hpp"
+#include "quote_json.hpp"
 #include "supplyguard/attest/snapshot.hpp"
 
 namespace sg::attest {
@@ -127,6 +128,8 @@ Snapshot from_json_impl(const J& j, const std::string& source) {
     In u = top.element(un[i], i, "unreadable");
     s.unreadable.push_back({u.str("path"), u.str("why")});
   }
+  if (const J* ima = top.find("ima")) s.ima = detail::ima_from_json(*ima, "ima", source);
+  if (const J* quote = top.find("quote")) s.quote = detail::quote_from_json(*quote, "quote", source);
   return s;
 }
 
@@ -184,6 +187,8 @@ Json to_json(const Snapshot& s) {
   Json un = Json::array();
   for (const auto& u : s.unreadable) un.push_back({{"path", u.path}, {"why", u.why}});
   j["unreadable"] = std::move(un);
+  if (s.ima.present) j["ima"] = detail::ima_to_json(s.ima);
+  if (s.quote) j["quote"] = detail::quote_to_json(*s.quote);
   return j;
 }
 
