@@ -289,6 +289,14 @@ void Tpm::extend(std::uint32_t pcr, const std::map<std::uint16_t, Bytes>& digest
 
 std::optional<Bytes> Tpm::ek_certificate() {
   constexpr TPM2_HANDLE kEccEkCertIndex = 0x01c0000a;
+  {  // Is the index defined? (Asking for it directly makes tpm2-tss log an error when it is not.)
+    TPMI_YES_NO more = 0;
+    EsysPtr<TPMS_CAPABILITY_DATA> cap;
+    check(Esys_GetCapability(impl_->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, TPM2_CAP_HANDLES, kEccEkCertIndex, 1,
+                             &more, cap.out()),
+          "GetCapability(HANDLES)");
+    if (cap->data.handles.count == 0 || cap->data.handles.handle[0] != kEccEkCertIndex) return std::nullopt;
+  }
   ESYS_TR nv = ESYS_TR_NONE;
   if (Esys_TR_FromTPMPublic(impl_->esys, kEccEkCertIndex, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &nv) != TSS2_RC_SUCCESS)
     return std::nullopt;

@@ -96,3 +96,28 @@ AkRecord enroll(Tpm& tpm, const std::string& host, const std::filesystem::path& 
 }
 
 }  // namespace sg::attest
+
+#include <set>
+
+#include "supplyguard/attest/snapshot.hpp"
+
+namespace sg::attest {
+
+QuoteEvidence quote_for_snapshot(Tpm& tpm, const Snapshot& s, const Bytes& nonce) {
+  std::set<std::uint32_t> pcrs;
+  for (std::uint32_t i = 0; i <= kImaPcr; ++i) pcrs.insert(i);
+  for (const auto& e : s.eventlog.events)
+    if (e.pcr < 24) pcrs.insert(e.pcr);
+  const std::uint16_t alg = tpm.has_bank(kAlgSha256) ? kAlgSha256 : kAlgSha1;
+  const Tpm::Key ak = tpm.attestation_key();
+  try {
+    auto q = tpm.quote(ak, nonce, alg, std::vector<std::uint32_t>(pcrs.begin(), pcrs.end()));
+    tpm.flush(ak);
+    return q;
+  } catch (...) {
+    tpm.flush(ak);
+    throw;
+  }
+}
+
+}  // namespace sg::attest

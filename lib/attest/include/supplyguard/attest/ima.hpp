@@ -69,6 +69,12 @@ struct ImaMatch {
   std::size_t entries = 0;
   bool padded_sha1 = false;
 };
+// Writers (the kernel's two formats), for generated hosts and tests.
+std::string ima_to_ascii(const ImaList& list);
+Bytes ima_to_binary(const ImaList& list);
+// An ima-ng entry for PCR 10 with its template data and SHA-1 template hash, as the kernel makes it.
+ImaEntry make_ima_ng_entry(const std::string& path, std::uint16_t file_alg, const Bytes& file_digest);
+
 // The `ima` section of a snapshot: the list as read, entries with their template data (so the
 // verifier recomputes template hashes and file digests come from the hashed bytes, not from text).
 struct ImaEvidence {

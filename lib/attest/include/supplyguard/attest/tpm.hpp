@@ -64,4 +64,9 @@ class Tpm {
 AkRecord enroll(Tpm& tpm, const std::string& host, const std::filesystem::path& registry_dir,
                 const std::optional<std::filesystem::path>& ek_ca = std::nullopt);
 
+struct Snapshot;
+// The quote for a snapshot: PCRs 0-9, every PCR its event log extends, and 10 (IMA), in the
+// sha256 bank (sha1 when the TPM has no sha256 bank), with `nonce` as qualifying data, by the AK.
+QuoteEvidence quote_for_snapshot(Tpm& tpm, const Snapshot& s, const Bytes& nonce);
+
 }  // namespace sg::attest
