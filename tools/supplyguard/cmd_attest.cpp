@@ -69,6 +69,18 @@ struct SnapshotOptions {
   std::string tpm, nonce;
 };
 
+// ", IMA list 16 entries, TPM quote sha256 PCRs 0-10" (only what the snapshot has).
+std::string runtime_summary(const attest::Snapshot& s) {
+  std::string out;
+  if (s.ima.present) out += ", IMA list " + std::to_string(s.ima.list.entries.size()) + " entries";
+  if (s.quote) {
+    out += s.quote->error.empty() ? ", TPM quote " + s.quote->pcr_alg + " PCRs " + std::to_string(s.quote->pcrs.front()) + "-" +
+                                        std::to_string(s.quote->pcrs.back())
+                                  : ", TPM QUOTE FAILED: " + s.quote->error;
+  }
+  return out;
+}
+
 int run_snapshot(const SnapshotOptions& o) {
   attest::CollectOptions c;
   c.root = o.root;
@@ -90,10 +102,10 @@ int run_snapshot(const SnapshotOptions& o) {
   for (const auto& f : attest::check_replay(s)) (void)f, ++replay_bad;
   std::fprintf(stderr,
                "snapshot %s: model \"%s\", %zu components, %zu modules, %zu firmware files, event log %s "
-               "(%zu events%s), %zu unreadable paths, %.0f ms\n",
+               "(%zu events%s), %zu unreadable paths%s, %.0f ms\n",
                s.host.hostname.c_str(), s.host.model.c_str(), s.components.size(), s.modules.size(),
                s.firmware.size(), s.eventlog.present ? "present" : "absent", s.eventlog.events.size(),
-               replay_bad ? ", REPLAY DOES NOT MATCH THE TPM" : "", s.unreadable.size(), ms);
+               replay_bad ? ", REPLAY DOES NOT MATCH THE TPM" : "", s.unreadable.size(), runtime_summary(s).c_str(), ms);
   return core::kExitOk;
 }
 

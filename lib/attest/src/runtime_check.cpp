@@ -62,7 +62,8 @@ std::vector<core::Finding> check_runtime(const Snapshot& s, const Baseline& b) {
     emit("quote_missing", core::Severity::high, "quote", "no TPM quote in the snapshot, though this model's golden hosts were quoted");
   if (b.runtime_policy.empty() || !s.ima.present) return out;
   std::set<std::string> reported;
-  for (const auto& e : s.ima.list.entries) {
+  for (std::size_t i = 0; i < s.ima.list.entries.size(); ++i) {
+    const auto& e = s.ima.list.entries[i];
     if (!judged(e) || reported.count(e.path)) continue;
     const auto d = digest_text(e);
     auto it = b.runtime_policy.find(e.path);
@@ -76,13 +77,13 @@ std::vector<core::Finding> check_runtime(const Snapshot& s, const Baseline& b) {
       f.fields["before"] = {{"path", e.path}, {"digests", it->second}};
       f.fields["after"] = {{"path", e.path}, {"digest", d}};
       f.evidence["digest_found"] = d;
-      f.evidence["ima_offset"] = e.offset;
+      f.evidence["ima_entry"] = i;  // position in the list (0 = first)
     } else {
       auto& f = emit("runtime_file_unknown", core::Severity::medium, subject,
                      "file " + e.path + " was measured by IMA but never on the golden hosts");
       f.fields["after"] = {{"path", e.path}, {"digest", d}};
       f.evidence["digest_found"] = d;
-      f.evidence["ima_offset"] = e.offset;
+      f.evidence["ima_entry"] = i;  // position in the list (0 = first)
     }
   }
   return out;
