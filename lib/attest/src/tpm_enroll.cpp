@@ -97,6 +97,7 @@ AkRecord enroll(Tpm& tpm, const std::string& host, const std::filesystem::path& 
 
 }  // namespace sg::attest
 
+#include <algorithm>
 #include <set>
 
 #include "supplyguard/attest/snapshot.hpp"
@@ -108,7 +109,10 @@ QuoteEvidence quote_for_snapshot(Tpm& tpm, const Snapshot& s, const Bytes& nonce
   for (std::uint32_t i = 0; i <= kImaPcr; ++i) pcrs.insert(i);
   for (const auto& e : s.eventlog.events)
     if (e.pcr < 24) pcrs.insert(e.pcr);
-  const std::uint16_t alg = tpm.has_bank(kAlgSha256) ? kAlgSha256 : kAlgSha1;
+  // sha256, unless the TPM or the event log only has sha1 (a legacy log cannot explain a sha256 bank).
+  const bool log_sha1_only = s.eventlog.present && !s.eventlog.algorithms.empty() &&
+                             std::find(s.eventlog.algorithms.begin(), s.eventlog.algorithms.end(), "sha256") == s.eventlog.algorithms.end();
+  const std::uint16_t alg = tpm.has_bank(kAlgSha256) && !log_sha1_only ? kAlgSha256 : kAlgSha1;
   const Tpm::Key ak = tpm.attestation_key();
   try {
     auto q = tpm.quote(ak, nonce, alg, std::vector<std::uint32_t>(pcrs.begin(), pcrs.end()));
