@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "gen.hpp"
+#include "supplyguard/attest/tpm.hpp"
 #include "supplyguard/gen/host_tree.hpp"
 
 namespace sg::gen {
@@ -14,7 +15,8 @@ void add_host(CLI::App& app, Action& action) {
   struct Opts {
     attest::HostTreeConfig cfg;
     std::vector<std::string> plants;
-    std::string out, truth;
+    std::string out, truth, tpm;
+    bool ima = false;
   };
   auto o = std::make_shared<Opts>();
   std::string plant_names;
@@ -29,6 +31,9 @@ void add_host(CLI::App& app, Action& action) {
   sub->add_option("--kernel", o->cfg.kernel_release, "Kernel release (lib/modules/<release>)");
   sub->add_option("-o,--output", o->out, "Directory to create the tree in")->required();
   sub->add_option("--truth", o->truth, "Write the expected findings (ground truth) as JSON here");
+  sub->add_flag("--ima", o->ima, "Also write an IMA runtime measurement list (modules and firmware as loaded)");
+  sub->add_option("--tpm", o->tpm, "Extend this (software) TPM with the tree's event log and IMA list, e.g. "
+                                   "swtpm:host=127.0.0.1,port=2321 (model B: model A's log starts at locality 3)");
   sub->footer(
       "Example:\n  supplyguard-gen host --seed 3 --model A --hostname web-03 --address 10.0.1.13 --plant extra_i2c -o web-03\n"
       "  supplyguard snapshot --root web-03 -o web-03.json");
@@ -42,6 +47,12 @@ void add_host(CLI::App& app, Action& action) {
       if (std::filesystem::exists(o->out) && !std::filesystem::is_empty(o->out))
         throw std::runtime_error(o->out + " exists and is not empty");
       const auto truth = attest::write_host_tree(o->cfg, o->out);
+      if (o->ima) attest::write_ima_list(o->out);
+      if (!o->tpm.empty()) {
+        attest::Tpm tpm(o->tpm);
+        const auto n = attest::extend_tpm_from_tree(tpm, o->out);
+        std::cerr << "supplyguard-gen host: extended " << o->tpm << " with " << n << " measurements\n";
+      }
       if (!o->truth.empty()) {
         nlohmann::ordered_json j;
         j["hostname"] = o->cfg.hostname;

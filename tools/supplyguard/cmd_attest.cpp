@@ -17,6 +17,13 @@
 #include "supplyguard/core/error.hpp"
 
 namespace sg::cli {
+void add_enroll(CLI::App& app, Action& action);  // cmd_attest_tpm.cpp
+// snapshot --tpm: adds the quote section (cmd_attest_tpm.cpp).
+void add_quote(attest::Snapshot& s, const std::string& tcti, const std::string& nonce_hex);
+// verify --ak-registry: the quote's findings for one snapshot (cmd_attest_tpm.cpp).
+struct QuoteCheck;
+std::shared_ptr<const QuoteCheck> make_quote_check(const std::string& registry, const std::string& nonce_hex);
+std::vector<core::Finding> check_quote(const QuoteCheck& q, const attest::Snapshot& s);
 namespace {
 
 namespace fs = std::filesystem;
@@ -59,7 +66,20 @@ std::vector<std::string> expand_inputs(const std::vector<std::string>& args) {
 struct SnapshotOptions {
   std::string root = "/", out, collected_at;
   std::vector<std::string> fw_include, fw_exclude;
+  std::string tpm, nonce;
 };
+
+// ", IMA list 16 entries, TPM quote sha256 PCRs 0-10" (only what the snapshot has).
+std::string runtime_summary(const attest::Snapshot& s) {
+  std::string out;
+  if (s.ima.present) out += ", IMA list " + std::to_string(s.ima.list.entries.size()) + " entries";
+  if (s.quote) {
+    out += s.quote->error.empty() ? ", TPM quote " + s.quote->pcr_alg + " PCRs " + std::to_string(s.quote->pcrs.front()) + "-" +
+                                        std::to_string(s.quote->pcrs.back())
+                                  : ", TPM QUOTE FAILED: " + s.quote->error;
+  }
+  return out;
+}
 
 int run_snapshot(const SnapshotOptions& o) {
   attest::CollectOptions c;
@@ -74,17 +94,18 @@ int run_snapshot(const SnapshotOptions& o) {
   std::error_code ec;
   if (!fs::is_directory(o.root, ec)) throw core::InputError::in(o.root, "--root is not a directory");
   const auto t0 = std::chrono::steady_clock::now();
-  const auto s = attest::collect_snapshot(c);
+  auto s = attest::collect_snapshot(c);
+  if (!o.tpm.empty()) add_quote(s, o.tpm, o.nonce);
   const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   write_text(o.out, attest::to_json(s).dump(2) + "\n");
   std::size_t replay_bad = 0;
   for (const auto& f : attest::check_replay(s)) (void)f, ++replay_bad;
   std::fprintf(stderr,
                "snapshot %s: model \"%s\", %zu components, %zu modules, %zu firmware files, event log %s "
-               "(%zu events%s), %zu unreadable paths, %.0f ms\n",
+               "(%zu events%s), %zu unreadable paths%s, %.0f ms\n",
                s.host.hostname.c_str(), s.host.model.c_str(), s.components.size(), s.modules.size(),
                s.firmware.size(), s.eventlog.present ? "present" : "absent", s.eventlog.events.size(),
-               replay_bad ? ", REPLAY DOES NOT MATCH THE TPM" : "", s.unreadable.size(), ms);
+               replay_bad ? ", REPLAY DOES NOT MATCH THE TPM" : "", s.unreadable.size(), runtime_summary(s).c_str(), ms);
   return core::kExitOk;
 }
 
@@ -153,7 +174,7 @@ void parallel_for(std::size_t begin, std::size_t end, const std::function<void(s
 
 struct VerifyOptions {
   std::vector<std::string> snaps, baselines;
-  std::string pubkey;
+  std::string pubkey, nonce, ak_registry;
   bool consensus = false, stats = false;
 };
 
@@ -161,6 +182,13 @@ int run_verify(const VerifyOptions& o, Output& out) {
   const auto t0 = std::chrono::steady_clock::now();
   const auto files = expand_inputs(o.snaps);
   std::size_t findings = 0;
+  std::shared_ptr<const QuoteCheck> quotes;
+  if (!o.ak_registry.empty()) quotes = make_quote_check(o.ak_registry, o.nonce);
+  auto with_quote = [&](const attest::Snapshot& s, std::vector<core::Finding> fs) {
+    if (quotes)
+      for (auto& f : check_quote(*quotes, s)) fs.push_back(std::move(f));
+    return fs;
+  };
   if (o.consensus) {
     if (!o.baselines.empty()) throw core::InputError::in("verify", "--consensus takes no --baseline");
     std::vector<attest::Snapshot> snaps(files.size());
@@ -172,6 +200,11 @@ int run_verify(const VerifyOptions& o, Output& out) {
       out.emit(f);
       ++findings;
     }
+    for (const auto& s : snaps)
+      for (const auto& f : with_quote(s, {})) {
+        out.emit(f);
+        ++findings;
+      }
   } else {
     if (o.baselines.empty()) throw core::InputError::in("verify", "give --baseline golden.json (or --consensus)");
     std::optional<attest::PublicKey> trusted;
@@ -198,7 +231,8 @@ int run_verify(const VerifyOptions& o, Output& out) {
       std::size_t failed = end;
       std::exception_ptr error;
       parallel_for(begin, end, [&](std::size_t i) {
-        results[i - begin] = verifier.verify(attest::read_snapshot_file(files[i]));
+        const auto snap = attest::read_snapshot_file(files[i]);
+        results[i - begin] = with_quote(snap, verifier.verify(snap));
       }, failed, error);
       for (std::size_t i = begin; i < failed; ++i) {
         for (const auto& f : results[i - begin]) {
@@ -234,6 +268,8 @@ void add_attest(CLI::App& app, Action& action) {
       "What cannot be read (a container lacks most of it) is listed under \"unreadable\", never fatal.\n"
       "Example:\n  sudo supplyguard snapshot -o /var/lib/supplyguard/$(hostname).json\n"
       "  supplyguard snapshot --root /mnt/captured-host -o host.json");
+  snap->add_option("--tpm", so->tpm, "Also quote this TPM (tpm2-tss TCTI: device:/dev/tpmrm0, swtpm:host=127.0.0.1,port=2321)");
+  snap->add_option("--nonce", so->nonce, "The verifier's nonce (hex) to put in the quote (with --tpm)");
   snap->callback([&action, so] { action = [so](Output&) { return run_snapshot(*so); }; });
 
   auto bo = std::make_shared<BaselineOptions>();
@@ -265,12 +301,17 @@ void add_attest(CLI::App& app, Action& action) {
   verify->add_option("--pubkey", vo->pubkey, "Trusted public key: refuse baselines not signed by it (and unsigned ones)");
   verify->add_flag("--consensus", vo->consensus, "No golden: group hosts by model, report departures from each group's majority");
   verify->add_flag("--stats", vo->stats, "Print counts and timing on stderr");
+  verify->add_option("--ak-registry", vo->ak_registry, "Check TPM quotes against the AKs enrolled here (supplyguard enroll)");
+  verify->add_option("--nonce", vo->nonce, "The nonce (hex) the quotes must carry (with --ak-registry)");
   verify->footer(
       "Findings: component_added (critical on PCI/I2C), component_removed, component_changed, module_changed,\n"
-      "module_unknown, firmware_changed, eventlog_changed, eventlog_replay_mismatch, model_mismatch, evidence_unreadable.\n"
+      "module_unknown, firmware_changed, eventlog_changed, eventlog_replay_mismatch, model_mismatch, evidence_unreadable,\n"
+      "runtime_file_changed, runtime_file_unknown (IMA), quote_missing; with --ak-registry: quote_invalid, quote_stale,\n"
+      "quote_pcr_mismatch, ak_unregistered.\n"
       "Example:\n  supplyguard verify host.json --baseline golden.json --pubkey golden.key.pub --fail-on high\n"
       "  supplyguard --format table verify --consensus snaps/");
   verify->callback([&action, vo] { action = [vo](Output& out) { return run_verify(*vo, out); }; });
+  add_enroll(app, action);
 }
 
 }  // namespace sg::cli

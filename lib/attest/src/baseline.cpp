@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "json_in.hpp"
+#include "runtime_policy.hpp"
 #include "policy.hpp"
 #include "supplyguard/core/error.hpp"
 #include "supplyguard/core/time.hpp"
@@ -214,6 +215,8 @@ Baseline create_baseline(const std::vector<const Snapshot*>& snap_ptrs, const Ba
       else if (count < need_log) b.unpinned_pcrs.push_back(pcr);
     }
   }
+  for (const auto& s : snaps) detail::add_runtime_policy(s, b);
+  b.quote_required = std::all_of(snap_ptrs.begin(), snap_ptrs.end(), [](const Snapshot* s) { return s->quote.has_value(); });
   return b;
 }
 
@@ -269,6 +272,7 @@ Json body_json(const Baseline& b) {
     pcrs[std::to_string(pcr)] = std::move(events);
   }
   j["eventlog"] = {{"present", b.eventlog}, {"pcrs", std::move(pcrs)}, {"unpinned_pcrs", b.unpinned_pcrs}};
+  detail::runtime_policy_to_json(b, j);  // only when there is one: older baselines keep their bytes
   return j;
 }
 
@@ -342,6 +346,7 @@ Baseline from_json_impl(const J& j, const std::string& source) {
     if (!unp[i].is_number_unsigned()) ev.fail("unpinned_pcrs[" + std::to_string(i) + "] is not a PCR index");
     b.unpinned_pcrs.push_back(unp[i].template get<std::uint32_t>());
   }
+  detail::runtime_policy_from_json(top, b);
   if (const auto* sig = top.find("signature")) {
     In s(*sig, "signature", source);
     if (s.str("alg") != "ed25519") s.fail("alg must be \"ed25519\"");

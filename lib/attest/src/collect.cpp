@@ -4,6 +4,7 @@
 #include <tuple>
 
 #include "collectors.hpp"
+#include "ima_collect.hpp"
 #include "supplyguard/core/time.hpp"
 
 namespace sg::attest {
@@ -38,6 +39,7 @@ Snapshot collect_snapshot(const CollectOptions& o) {
   std::sort(s.modules.begin(), s.modules.end(), [](auto& a, auto& b) { return a.name < b.name; });
   std::sort(s.firmware.begin(), s.firmware.end(), [](auto& a, auto& b) { return a.path < b.path; });
   s.unreadable = std::move(t.unreadable());
+  detail::collect_ima(o.root, s);
   if (s.host.addresses.empty())
     s.unreadable.push_back({"proc/net", "no own address found in proc/net/fib_trie or proc/net/if_inet6", "host", "", ""});
   std::sort(s.unreadable.begin(), s.unreadable.end(),

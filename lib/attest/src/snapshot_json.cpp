@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "json_in.hpp"
+#include "quote_json.hpp"
 #include "supplyguard/attest/snapshot.hpp"
 
 namespace sg::attest {
@@ -133,6 +134,8 @@ Snapshot from_json_impl(const J& j, const std::string& source) {
     if (gap.category.empty()) gap.category = evidence_category(gap.path);  // snapshots before the field
     s.unreadable.push_back(std::move(gap));
   }
+  if (const J* ima = top.find("ima")) s.ima = detail::ima_from_json(*ima, "ima", source);
+  if (const J* quote = top.find("quote")) s.quote = detail::quote_from_json(*quote, "quote", source);
   return s;
 }
 
@@ -197,6 +200,8 @@ Json to_json(const Snapshot& s) {
     un.push_back(std::move(o));
   }
   j["unreadable"] = std::move(un);
+  if (s.ima.present) j["ima"] = detail::ima_to_json(s.ima);
+  if (s.quote) j["quote"] = detail::quote_to_json(*s.quote);
   return j;
 }
 

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "policy.hpp"
+#include "runtime_policy.hpp"
 #include "supplyguard/attest/digest.hpp"
 #include "supplyguard/attest/eventlog.hpp"
 
@@ -404,6 +405,7 @@ std::vector<Finding> verify_snapshot(const Snapshot& s, const Baseline& b, const
     f.fields["side"] = "baseline";
   }
   auto out = em.take();
+  for (auto& f : detail::check_runtime(s, b)) out.push_back(std::move(f));  // IMA policy, quote_missing
   for (auto& f : check_replay(s)) {
     if (!ctx.baseline_label.empty()) f.evidence["baseline"] = ctx.baseline_label;
     out.push_back(std::move(f));

@@ -49,6 +49,10 @@ struct Baseline {
   bool eventlog = false;                    // golden hosts have a readable TPM event log
   std::map<std::uint32_t, std::vector<PinnedEvent>> pcr_events;  // extended events per pinned PCR
   std::vector<std::uint32_t> unpinned_pcrs;  // measured, but the hosts did not agree
+  // Keylime-style runtime policy from the golden hosts' IMA lists: path -> allowed "alg:hex"
+  // file digests (the union over the golden hosts). Empty: the golden hosts had no IMA list.
+  std::map<std::string, std::vector<std::string>> runtime_policy;
+  bool quote_required = false;  // every golden snapshot carried a TPM quote
 
   struct Signature {
     PublicKey pub{};

@@ -12,6 +12,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "supplyguard/attest/ima.hpp"
+#include "supplyguard/attest/quote.hpp"
+
 namespace sg::attest {
 
 using Json = nlohmann::ordered_json;
@@ -99,6 +102,8 @@ struct Snapshot {
   std::vector<FirmwareFile> firmware; // sorted by path
   EventLogEvidence eventlog;
   std::vector<Unreadable> unreadable; // sorted by path
+  ImaEvidence ima;                    // IMA runtime measurements (JSON key "ima" only when present)
+  std::optional<QuoteEvidence> quote; // TPM quote (snapshot --tpm; JSON key "quote")
 };
 
 struct CollectOptions {

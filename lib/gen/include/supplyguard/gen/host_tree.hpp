@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "supplyguard/attest/digest.hpp"
+#include "supplyguard/attest/ima.hpp"
 
 namespace sg::attest {
 
@@ -72,5 +73,13 @@ std::uint8_t fixture_startup_locality(const std::string& model);
 Bytes encode_event_log(const std::vector<FixtureEvent>& events, std::uint8_t startup_locality);
 // Raw SMBIOS table (types 0, 1, 2, 3, 4, 17, 127) for a model and a unit seed.
 Bytes encode_smbios(const std::string& model, std::uint64_t seed);
+
+// IMA list of a written tree (ima-ng, SHA-256): boot_aggregate, then every module and firmware
+// file as measured at load; written to sys/kernel/security/ima/{ascii,binary}_runtime_measurements.
+ImaList write_ima_list(const std::filesystem::path& root);
+// Extends `tpm` (a fresh software TPM) with the tree's event log and IMA list, so its PCRs are the
+// ones the evidence replays to. Returns the number of extends.
+class Tpm;
+std::size_t extend_tpm_from_tree(Tpm& tpm, const std::filesystem::path& root);
 
 }  // namespace sg::attest
