@@ -208,6 +208,7 @@ void read_capture_stream(std::FILE* f, const std::string& name, PacketProcessor&
     if (end > 0) total = std::uint64_t(end);
   }
   std::rewind(f);
+  proc.begin_source();
   const std::uint32_t m = std::uint32_t(magic[0]) << 24 | magic[1] << 16 | magic[2] << 8 | magic[3];
   const bool pcapng = m == 0x0A0D0D0A;
   const bool pcap = m == 0xA1B2C3D4 || m == 0xD4C3B2A1 || m == 0xA1B23C4D || m == 0x4D3CB2A1;

@@ -2,6 +2,7 @@
 // Packet sources: pcap/pcapng files (several per run), a FILE* (for the fuzzer) and live
 // interfaces, all through libpcap. Each packet is decoded, DNS is read for names, and the flow
 // table turns packets into connection records for the sink.
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <functional>
@@ -21,8 +22,17 @@ struct CaptureStats {
   // field of a second or more): a broken sensor clock or a corrupt/hostile file. Such a packet
   // is kept (its bytes count) at the last good time instead of a wrapped value.
   std::uint64_t bad_timestamps = 0;
+  // Packets stamped more than kBackwardsTolerance before the latest time already seen in this
+  // source (a clock stepped back, or a spliced capture): kept at the latest time, so no flow
+  // spans the jump ("open for 596088 h" came from one such packet).
+  std::uint64_t backwards_timestamps = 0;
   Micros last_good_ts = 0;
+  Micros latest_ts = 0;
 };
+
+// Reordering within this window is normal (multi-queue NICs, merged interfaces); beyond it a
+// timestamp going backwards is treated as a clock step.
+inline constexpr Micros kBackwardsTolerance = 60'000'000;
 
 // Seconds + sub-second parts as a capture stores them -> microseconds, or nullopt when out of
 // range (checked before multiplying: 2^63 us is only ~292 000 years, a 32/64-bit seconds field
@@ -37,14 +47,22 @@ class PacketProcessor {
   // As read from a capture: the timestamp is validated first (see CaptureStats::bad_timestamps).
   void packet(int dlt, const std::uint8_t* data, std::size_t caplen, std::int64_t sec, std::int64_t usec) {
     if (auto ts = capture_time(sec, usec)) {
-      stats_.last_good_ts = *ts;
-      packet(dlt, data, caplen, *ts);
+      Micros t = *ts;
+      if (t + kBackwardsTolerance < stats_.latest_ts) {
+        ++stats_.backwards_timestamps;
+        t = stats_.latest_ts;
+      }
+      stats_.latest_ts = std::max(stats_.latest_ts, t);
+      stats_.last_good_ts = t;
+      packet(dlt, data, caplen, t);
     } else {
       ++stats_.bad_timestamps;
       packet(dlt, data, caplen, stats_.last_good_ts);
     }
   }
   void finish() { flows_.flush(); }
+  // A new file starts: its clock may legitimately start before the previous file's.
+  void begin_source() { stats_.latest_ts = 0; }
   const CaptureStats& stats() const { return stats_; }
   const FlowTable& flows() const { return flows_; }
 

@@ -1,0 +1,252 @@
+// HuntState: ingest of connection and DNS records into bounded tables (see state.hpp for the
+// eviction order and why each rule cannot hide a finding).
+#include "state.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace sg::hunt {
+
+namespace {
+
+// The search suffixes resolvers append (corp.local, lan, home.arpa, ...) end in these.
+bool private_tld(std::string_view tld) {
+  static constexpr std::string_view kTlds[] = {"local", "lan", "localdomain", "internal", "corp", "home",
+                                               "intranet", "private", "domain", "arpa", "localhost"};
+  for (auto t : kTlds)
+    if (t == tld) return true;
+  return false;
+}
+
+}  // namespace
+
+void HuntState::add_conn(const ConnRecord& c) {
+  now_ = std::max(now_, c.ts);
+  // Which side is local: Zeek's own flags when the sensor set any (a sensor without
+  // Site::local_nets writes F/F everywhere, which says nothing), unless --internal-net was given.
+  bool orig_local, resp_local;
+  if (!cfg_.internal_given && (c.local_orig == 1 || c.local_resp == 1)) {
+    orig_local = c.local_orig == 1;
+    resp_local = c.local_resp == 1;
+  } else {
+    orig_local = cfg_.internal.contains(c.orig);
+    resp_local = cfg_.internal.contains(c.resp);
+  }
+  const bool from_mgmt = cfg_.mgmt.contains(c.orig);
+  const bool outbound = orig_local && !resp_local;
+  const bool mgmt_out = from_mgmt && !cfg_.mgmt.contains(c.resp);
+  if (!outbound && !mgmt_out) return;
+  if (not_a_destination(c.resp, c.orig, c.proto, &cfg_.internal) != NotDestination::no) {
+    ++not_destination_;
+    return;
+  }
+  if (c.duration >= cfg_.long_connection) {
+    if (long_conns_.size() < cfg_.max_long_conns) {
+      // open_conn.log repeats a connection at every rotation: keep its longest view only.
+      auto same = [&](const ConnRecord& o) {
+        return o.ts == c.ts && o.orig_port == c.orig_port && o.resp_port == c.resp_port && o.orig == c.orig &&
+               o.resp == c.resp;
+      };
+      auto it = c.still_open || !long_conns_.empty() ? std::find_if(long_conns_.rbegin(), long_conns_.rend(), same)
+                                                     : long_conns_.rend();
+      if (it == long_conns_.rend()) long_conns_.push_back(c);
+      else if (c.duration > it->duration || !c.still_open) *it = c;
+    } else {
+      ++drops_.long_conns_untracked;
+    }
+  }
+  if (c.still_open) return;  // counted when its final conn.log line comes
+
+  PairMap& table = from_mgmt ? mgmt_pairs_ : pairs_;
+  const PairKey key{c.orig, c.resp, c.resp_port, c.proto};
+  auto it = table.find(key);
+  if (it == table.end()) {
+    if (from_mgmt) {
+      if (table.size() >= cfg_.max_mgmt_pairs) {
+        ++drops_.mgmt_pairs_untracked;
+        return;
+      }
+    } else if (table.size() >= cfg_.max_pairs || (over_budget() && table.size() >= next_pair_room_)) {
+      make_room_for_pairs();
+      // Over budget and nothing more to evict cheaply: look again after 1/8 more pairs, so a
+      // full pass is never paid per record.
+      next_pair_room_ = pairs_.size() + std::max<std::size_t>(1024, pairs_.size() / 8);
+    }
+    it = table.emplace(key, PairStats{}).first;
+    it->second.first = c.ts;
+    it->second.outbound = outbound;
+    it->second.from_mgmt = from_mgmt;
+    bytes_ += kPairNodeBytes;
+    pair_bytes_ += kPairNodeBytes;
+  }
+  PairStats& p = it->second;
+  p.first = std::min(p.first, c.ts);
+  p.last = std::max(p.last, c.ts + std::max<Micros>(0, c.duration));
+  ++p.conns;
+  p.out_bytes += c.orig_bytes;
+  p.in_bytes += c.resp_bytes;
+  // Over budget even after eviction: keep counting, stop storing callbacks (a pair already
+  // holding min_callbacks can still be scored on what it has).
+  if (p.calls.size() < cfg_.max_calls_per_pair && (!over_budget() || p.calls.size() < cfg_.beacon.min_callbacks)) {
+    const std::size_t cap = p.calls.capacity();
+    p.calls.push_back({c.ts, c.orig_bytes + c.resp_bytes});
+    bytes_ += (p.calls.capacity() - cap) * sizeof(Callback);
+    pair_bytes_ += (p.calls.capacity() - cap) * sizeof(Callback);
+  } else {
+    ++p.calls_dropped;
+    ++drops_.callbacks_not_kept;
+  }
+}
+
+void HuntState::make_room_for_pairs() {
+  // Evict down to 3/4 of the cap (and of the budget) so passes are rare: amortised O(1) per record.
+  const std::size_t target = cfg_.max_pairs - cfg_.max_pairs / 4;
+  const std::size_t byte_target = cfg_.memory_budget - cfg_.memory_budget / 4;
+  // The byte budget only asks pairs to shrink while they hold at least half of it.
+  auto done = [&] { return pairs_.size() <= target && (bytes_ <= byte_target || pair_bytes_ <= byte_target / 2); };
+  auto erase_if = [&](auto&& pred, std::uint64_t& counter) {
+    for (auto it = pairs_.begin(); it != pairs_.end() && !done();) {
+      if (pred(it->second)) {
+        bytes_ -= pair_bytes(it->second);
+        pair_bytes_ -= pair_bytes(it->second);
+        it = pairs_.erase(it);
+        ++counter;
+      } else {
+        ++it;
+      }
+    }
+  };
+  // 1. Single connections too small for exfil and too short for long_connection (which keeps
+  //    its own list): such a pair only matters if it repeats, and then it comes back.
+  erase_if([&](const PairStats& p) { return p.conns == 1 && p.out_bytes < cfg_.exfil_min_bytes; },
+           drops_.singleton_pairs_evicted);
+  if (done()) return;
+  // 2. Pairs silent longer than any gap a scored beacon leaves, still short of a series.
+  erase_if(
+      [&](const PairStats& p) {
+        return now_ - p.last > cfg_.evict_idle_after && p.conns < cfg_.beacon.min_callbacks &&
+               p.out_bytes < cfg_.exfil_min_bytes;
+      },
+      drops_.idle_pairs_evicted);
+  if (done()) return;
+  // 3. Evidence is lost now: the weakest pairs (fewest connections, then oldest) go.
+  std::vector<std::pair<std::pair<std::uint64_t, Micros>, PairKey>> order;
+  order.reserve(pairs_.size());
+  for (const auto& [k, p] : pairs_) order.push_back({{p.conns, p.last}, k});
+  const std::size_t over_count = pairs_.size() > target ? pairs_.size() - target : 0;
+  const std::size_t n = std::max<std::size_t>({over_count, pairs_.size() / 8, 1});
+  if (n >= order.size()) return;
+  std::nth_element(order.begin(), order.begin() + std::ptrdiff_t(n), order.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (std::size_t i = 0; i < n; ++i) {
+    auto it = pairs_.find(order[i].second);
+    bytes_ -= pair_bytes(it->second);
+    pair_bytes_ -= pair_bytes(it->second);
+    pairs_.erase(it);
+    ++drops_.pairs_evicted_at_budget;
+  }
+}
+
+void HuntState::add_dns(const DnsRecord& d) {
+  now_ = std::max(now_, d.ts);
+  if (d.query.empty()) return;
+  for (const auto& a : d.answers) {
+    auto it = names_.find(a);
+    if (it != names_.end()) {
+      it->second = d.query;
+    } else if (names_.size() < cfg_.max_names) {
+      names_.emplace(a, d.query);
+      bytes_ += kNameBytes + d.query.size();
+    } else {
+      ++drops_.names_untracked;
+    }
+  }
+  if (d.response_only) return;
+  std::string reg = tunnel_domain(d.query);
+  auto it = domains_.find(reg);
+  if (it == domains_.end()) {
+    if (domains_.size() >= cfg_.max_domains || (over_budget() && domains_.size() >= next_domain_room_)) {
+      make_room_for_domains();
+      next_domain_room_ = domains_.size() + std::max<std::size_t>(256, domains_.size() / 8);
+    }
+    if (domains_.size() >= cfg_.max_domains) {
+      ++drops_.domains_untracked;
+      return;
+    }
+    it = domains_.emplace(std::move(reg), DomainStats{}).first;
+    it->second.first = d.ts;
+    it->second.client = d.client;
+  }
+  const std::size_t before = domain_bytes(it->first, it->second);
+  it->second.observe(d, it->first, cfg_);
+  bytes_ += domain_bytes(it->first, it->second) - before;
+}
+
+void HuntState::make_room_for_domains() {
+  // A domain with at most one distinct subdomain is ordinary lookups, never a tunnel.
+  const std::size_t target = over_budget() ? domains_.size() / 2 : cfg_.max_domains - cfg_.max_domains / 4;
+  for (auto it = domains_.begin(); it != domains_.end() && domains_.size() > target;) {
+    if (it->second.unique.size() <= 1) {
+      bytes_ -= domain_bytes(it->first, it->second);
+      it = domains_.erase(it);
+      ++drops_.domains_evicted;
+    } else {
+      ++it;
+    }
+  }
+}
+
+std::string HuntState::tunnel_domain(const std::string& query) const {
+  std::string reg = registered_domain(query);
+  const auto dot = reg.rfind('.');
+  if (dot == std::string::npos || !private_tld(std::string_view(reg).substr(dot + 1))) return reg;
+  // "x.tunnel.example.corp.local": a resolver appended its search suffix. Strip one or two
+  // private labels and count the query under the public-looking domain left, when that domain
+  // is one we already track or the rest still has two labels ending in a non-private one.
+  for (int strip : {2, 1}) {
+    std::string_view rest(query);
+    for (int i = 0; i < strip && !rest.empty(); ++i) {
+      const auto p = rest.rfind('.');
+      rest = p == std::string_view::npos ? std::string_view() : rest.substr(0, p);
+    }
+    if (rest.find('.') == std::string_view::npos) continue;
+    const std::string inner = registered_domain(std::string(rest));
+    const auto d2 = inner.rfind('.');
+    if (d2 == std::string::npos || private_tld(std::string_view(inner).substr(d2 + 1))) continue;
+    if (domains_.count(inner) || strip == 2) return inner;
+  }
+  return reg;
+}
+
+void DomainStats::observe(const DnsRecord& d, std::string_view reg, const HuntConfig& cfg) {
+  ++queries;
+  first = std::min(first, d.ts);
+  last = std::max(last, d.ts);
+  if (d.qtype == 16 || d.qtype == 10 || d.qtype == 5 || d.qtype == 15) ++txt_null;
+  if (clients.size() < cfg.max_domain_clients && std::find(clients.begin(), clients.end(), d.client) == clients.end())
+    clients.push_back(d.client);
+  // The subdomain part: everything left of the registered domain (wherever it sits: a search
+  // suffix may follow it).
+  const auto at = d.query.find(reg);
+  if (at == std::string::npos || at < 2) return;
+  const std::string_view sub(d.query.data(), at - 1);
+  ++with_sub;
+  std::size_t longest = 0, run = 0;
+  int counts[256] = {0};
+  for (char c : sub) {
+    run = c == '.' ? 0 : run + 1;
+    longest = std::max(longest, run);
+    ++counts[static_cast<unsigned char>(c)];
+  }
+  if (longest >= 24 || sub.size() >= 40) ++long_names;
+  double h = 0.0;
+  for (int n : counts)
+    if (n) {
+      const double p = double(n) / double(sub.size());
+      h -= p * std::log2(p);
+    }
+  entropy_sum += h;
+  if (unique.size() < cfg.max_unique_per_domain) unique.insert(state_hash(sub.data(), sub.size()));
+}
+
+}  // namespace sg::hunt
