@@ -141,7 +141,13 @@ int run_hunt(const HuntOptions& o, Output& out) {
     }
   };
   try {
-    for (const auto& z : o.zeek) hunt::read_zeek_path(z, analyzer);
+    for (const auto& z : o.zeek) {
+      std::vector<std::string> skipped;
+      hunt::read_zeek_path(z, analyzer, &skipped);
+      if (!skipped.empty())
+        std::fprintf(stderr, "hunt: note: %s: skipped %zu other Zeek logs (hunt reads conn, open_conn and dns): %s%s\n",
+                     z.c_str(), skipped.size(), skipped.front().c_str(), skipped.size() > 1 ? ", ..." : "");
+    }
     for (const auto& r : o.reads) {
       hunt::read_capture_file(r, proc, progress);
       line.end_line();
@@ -171,7 +177,7 @@ void add_hunt(CLI::App& app, Action& action) {
   sub->add_option("-i,--interface", opts->iface, "Capture live on this interface (until Ctrl-C or --duration)");
   sub->add_option("--filter", opts->filter, "BPF filter for live capture, tcpdump syntax");
   sub->add_option("--duration", opts->live_seconds, "Stop live capture after this many seconds");
-  sub->add_option("--zeek", opts->zeek, "Zeek log directory (conn*.log, dns*.log; TSV or JSON) or one log file");
+  sub->add_option("--zeek", opts->zeek, "Zeek log directory tree (conn, open_conn, dns logs; TSV or JSON; plain or .gz; day subdirectories) or one log file");
   sub->add_option("--internal-net", opts->internal,
                   "Internal network CIDR (repeatable; default RFC 1918 + ULA + loopback/link-local)");
   sub->add_option("--mgmt-net", opts->mgmt, "Management (BMC/IPMI) network CIDR (repeatable)");

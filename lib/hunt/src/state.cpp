@@ -36,7 +36,12 @@ void HuntState::add_conn(const ConnRecord& c) {
   const bool outbound = orig_local && !resp_local;
   const bool mgmt_out = from_mgmt && !cfg_.mgmt.contains(c.resp);
   if (!outbound && !mgmt_out) return;
-  if (not_a_destination(c.resp, c.orig, c.proto, &cfg_.internal) != NotDestination::no) {
+  // ICMP errors and informational replies (unreachable, time exceeded, neighbour discovery, ...)
+  // answer someone else's packet: they are not callbacks. Zeek and our flow table put the ICMP
+  // type in orig_port. Echo and timestamp requests stay (ping can be a beacon).
+  const bool icmp_reply = (c.proto == 1 && c.orig_port != 8 && c.orig_port != 13) ||
+                          (c.proto == 58 && c.orig_port != 128);
+  if (icmp_reply || not_a_destination(c.resp, c.orig, c.proto, &cfg_.internal) != NotDestination::no) {
     ++not_destination_;
     return;
   }
