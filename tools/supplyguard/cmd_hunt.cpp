@@ -117,11 +117,11 @@ int run_hunt(const HuntOptions& o, Output& out) {
       rusage ru{};
       getrusage(RUSAGE_SELF, &ru);
       std::fprintf(stderr,
-                   "hunt: %llu packets (%llu not IP, %llu undecodable, %llu with an out-of-range timestamp, %llu "
+                   "hunt: %llu packets (%llu not IP, %llu undecodable, %llu on an unsupported pcapng interface, %llu with an out-of-range timestamp, %llu "
                    "going backwards), %llu flows (max %llu live, %llu forced evictions at the cap), %llu connection "
                    "records, %llu DNS records, %llu to multicast/broadcast/link-local (not destinations); peak RSS "
                    "%ld MB\n",
-                   (unsigned long long)cs.packets, (unsigned long long)cs.not_ip, (unsigned long long)cs.undecodable,
+                   (unsigned long long)cs.packets, (unsigned long long)cs.not_ip, (unsigned long long)cs.undecodable, (unsigned long long)cs.unsupported_link,
                    (unsigned long long)cs.bad_timestamps, (unsigned long long)cs.backwards_timestamps,
                    (unsigned long long)fs.flows, (unsigned long long)fs.max_live,
                    (unsigned long long)fs.forced_evictions, (unsigned long long)as.conns,

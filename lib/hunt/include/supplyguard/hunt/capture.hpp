@@ -18,6 +18,9 @@ struct CaptureStats {
   std::uint64_t wire_bytes = 0;     // captured bytes handed to the decoder
   std::uint64_t not_ip = 0;         // ARP, LLDP, ...: counted, skipped
   std::uint64_t undecodable = 0;    // truncated by the snap length or malformed headers
+  // pcapng packets on an interface whose link type we do not decode (other interfaces of the
+  // same file are read); a file with nothing else is refused with the interface's offset.
+  std::uint64_t unsupported_link = 0;
   // Packets whose capture timestamp is out of range (before 1970, after 9999, or a sub-second
   // field of a second or more): a broken sensor clock or a corrupt/hostile file. Such a packet
   // is kept (its bytes count) at the last good time instead of a wrapped value.
@@ -61,6 +64,10 @@ class PacketProcessor {
     }
   }
   void finish() { flows_.flush(); }
+  void unsupported_link_packet() {
+    ++stats_.packets;
+    ++stats_.unsupported_link;
+  }
   // A new file starts: its clock may legitimately start before the previous file's.
   void begin_source() { stats_.latest_ts = 0; }
   const CaptureStats& stats() const { return stats_; }
@@ -80,9 +87,10 @@ struct ReadProgress {
 };
 using ProgressFn = std::function<void(const ReadProgress&)>;
 
-// Classic pcap is parsed by our own chunked reader (large reads, no per-record copy: libpcap's
-// per-record fread was ~40 % of the time); pcapng and live capture go through libpcap.
-// `libpcap` forces libpcap for classic pcap too (tests compare the two paths).
+// Classic pcap and pcapng are parsed by our own chunked readers (large reads, no per-record
+// copy: libpcap's per-record fread was ~40 % of the time; and libpcap refuses pcapng files whose
+// interfaces differ in link type). Live capture goes through libpcap. `libpcap` forces libpcap
+// for files too (tests compare the two paths).
 enum class CaptureReader { automatic, libpcap };
 
 // Reads one pcap or pcapng file. Throws core::InputError naming the file and byte offset for a
