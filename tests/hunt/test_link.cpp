@@ -255,4 +255,35 @@ TEST(RealTraces, TcpdumpCorpusIsReadOrRefusedWithFileAndOffset) {
   std::printf("tcpdump corpus: %zu captures, %zu read, %zu refused with file and offset\n", files, read, refused);
 }
 
+TEST(RealTraces, BenignLanChatterIsNotAFinding) {
+  // Issue 10 §2: SSDP, LLMNR, IGMP, ICS polling, ordinary browsing.
+  if (!fs::exists(kPcap / "suricata")) GTEST_SKIP() << "real captures absent: " << kPcap;
+  int medium_plus = 0, files = 0;
+  for (const char* sub : {"suricata", "ics", "chrissanders", "arkime"}) {
+    for (const auto& e : fs::directory_iterator(kPcap / sub)) {
+      const std::string ext = e.path().extension().string();
+      if (ext != ".pcap" && ext != ".pcapng") continue;
+      HuntConfig cfg;
+      Analyzer a(cfg);
+      PacketProcessor proc(FlowConfig{}, a);
+      try {
+        read_capture_file(e.path().string(), proc);
+      } catch (const sg::core::InputError&) {  // frame relay: refused, with its offset
+      }
+      proc.finish();
+      ++files;
+      for (const auto& f : a.findings()) {
+        if (f.severity < sg::core::Severity::medium) continue;
+        ++medium_plus;
+        const std::string dst = f.fields.value("dst", "");
+        if (auto ip = parse_ip(dst))
+          EXPECT_EQ(not_a_destination(*ip, *parse_ip(f.fields.value("src", "0.0.0.0")), 17), NotDestination::no)
+              << e.path().filename() << ": " << f.summary;
+      }
+    }
+  }
+  EXPECT_GE(files, 20);
+  EXPECT_LE(medium_plus, 3) << "benign captures should give at most a handful of medium+ findings";
+}
+
 }  // namespace

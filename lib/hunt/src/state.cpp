@@ -3,6 +3,7 @@
 #include "state.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 
 namespace sg::hunt {
@@ -16,6 +17,29 @@ bool private_tld(std::string_view tld) {
   for (auto t : kTlds)
     if (t == tld) return true;
   return false;
+}
+
+// Keys of lookup services (DNSBLs, Team Cymru's IP-to-ASN, reverse zones): a reversed IPv4
+// address ("4.3.2.1.origin..."), IPv6 nibbles, or an AS number. They are unique per lookup but
+// carry no data, so they do not count as tunnel names.
+bool looks_like_lookup_key(std::string_view sub) {
+  int numeric = 0, nibbles = 0, labels = 0;
+  std::size_t start = 0;
+  while (start <= sub.size() && labels < 32) {
+    std::size_t end = sub.find('.', start);
+    if (end == std::string_view::npos) end = sub.size();
+    const std::string_view l = sub.substr(start, end - start);
+    ++labels;
+    const bool digits = !l.empty() && l.size() <= 3 && std::all_of(l.begin(), l.end(), [](char c) { return c >= '0' && c <= '9'; });
+    const bool nibble = l.size() == 1 && std::isxdigit(static_cast<unsigned char>(l[0]));
+    if (labels == 1 && l.size() > 2 && (l[0] | 0x20) == 'a' && (l[1] | 0x20) == 's' &&
+        std::all_of(l.begin() + 2, l.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      return true;  // AS4134.asn.cymru.com
+    if (digits && numeric == labels - 1) ++numeric;
+    if (nibble && nibbles == labels - 1) ++nibbles;
+    start = end + 1;
+  }
+  return numeric >= 4 || nibbles >= 8;
 }
 
 }  // namespace
@@ -205,22 +229,32 @@ std::string HuntState::tunnel_domain(const std::string& query) const {
   std::string reg = registered_domain(query);
   const auto dot = reg.rfind('.');
   if (dot == std::string::npos || !private_tld(std::string_view(reg).substr(dot + 1))) return reg;
-  // "x.tunnel.example.corp.local": a resolver appended its search suffix. Strip one or two
-  // private labels and count the query under the public-looking domain left, when that domain
-  // is one we already track or the rest still has two labels ending in a non-private one.
-  for (int strip : {2, 1}) {
-    std::string_view rest(query);
-    for (int i = 0; i < strip && !rest.empty(); ++i) {
-      const auto p = rest.rfind('.');
-      rest = p == std::string_view::npos ? std::string_view() : rest.substr(0, p);
-    }
-    if (rest.find('.') == std::string_view::npos) continue;
-    const std::string inner = registered_domain(std::string(rest));
-    const auto d2 = inner.rfind('.');
-    if (d2 == std::string::npos || private_tld(std::string_view(inner).substr(d2 + 1))) continue;
-    if (domains_.count(inner) || strip == 2) return inner;
+  // "x.tunnel.example.net.corp.local": a resolver appended its search suffix. Strip the trailing
+  // private labels (and, if what is left does not end in a plausible TLD, one more label: the
+  // organisation's own, as in ".mycompany.local"), then count the query under the registered
+  // domain left. A domain we already track wins over the heuristic.
+  std::vector<std::string_view> labels;
+  for (std::size_t start = 0;;) {
+    const auto end = query.find('.', start);
+    labels.push_back(std::string_view(query).substr(start, end == std::string::npos ? std::string::npos : end - start));
+    if (end == std::string::npos) break;
+    start = end + 1;
   }
-  return reg;
+  std::size_t k = 0;
+  while (k < labels.size() && private_tld(labels[labels.size() - 1 - k])) ++k;
+  auto plausible_tld = [](std::string_view l) {
+    return l.size() >= 2 && l.size() <= 6 && std::all_of(l.begin(), l.end(), [](char c) { return c >= 'a' && c <= 'z'; });
+  };
+  std::string fallback;
+  for (std::size_t strip : {k, k + 1}) {
+    if (strip == 0 || labels.size() < strip + 2) continue;
+    const std::size_t keep = labels.size() - strip;
+    std::string rest(query.data(), std::size_t(labels[keep - 1].data() + labels[keep - 1].size() - query.data()));
+    std::string inner = registered_domain(rest);
+    if (domains_.count(inner)) return inner;
+    if (fallback.empty() && plausible_tld(labels[keep - 1])) fallback = std::move(inner);
+  }
+  return fallback.empty() ? reg : fallback;
 }
 
 void DomainStats::observe(const DnsRecord& d, std::string_view reg, const HuntConfig& cfg) {
@@ -235,6 +269,7 @@ void DomainStats::observe(const DnsRecord& d, std::string_view reg, const HuntCo
   const auto at = d.query.find(reg);
   if (at == std::string::npos || at < 2) return;
   const std::string_view sub(d.query.data(), at - 1);
+  if (looks_like_lookup_key(sub)) return;
   ++with_sub;
   std::size_t longest = 0, run = 0;
   int counts[256] = {0};
