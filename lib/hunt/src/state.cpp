@@ -70,16 +70,18 @@ void HuntState::add_conn(const ConnRecord& c) {
     return;
   }
   if (c.duration >= cfg_.long_connection) {
-    if (long_conns_.size() < cfg_.max_long_conns) {
-      // open_conn.log repeats a connection at every rotation: keep its longest view only.
-      auto same = [&](const ConnRecord& o) {
-        return o.ts == c.ts && o.orig_port == c.orig_port && o.resp_port == c.resp_port && o.orig == c.orig &&
-               o.resp == c.resp;
-      };
-      auto it = c.still_open || !long_conns_.empty() ? std::find_if(long_conns_.rbegin(), long_conns_.rend(), same)
-                                                     : long_conns_.rend();
-      if (it == long_conns_.rend()) long_conns_.push_back(c);
-      else if (c.duration > it->duration || !c.still_open) *it = c;
+    // open_conn.log repeats a connection at every rotation: keep its longest view only (and the
+    // final conn.log view when it comes). Indexed by a hash of the connection's identity.
+    std::uint64_t id[6] = {std::uint64_t(c.ts), c.orig.hi(), c.orig.lo(), c.resp.hi(), c.resp.lo(),
+                           std::uint64_t(c.orig_port) << 16 | c.resp_port};
+    const std::uint64_t h = state_hash(id, sizeof id);
+    if (auto it = long_index_.find(h); it != long_index_.end()) {
+      ConnRecord& o = long_conns_[it->second];
+      if (c.duration > o.duration || !c.still_open) o = c;
+    } else if (long_conns_.size() < cfg_.max_long_conns) {
+      long_index_.emplace(h, long_conns_.size());
+      long_conns_.push_back(c);
+      bytes_ += sizeof(ConnRecord) + 32;
     } else {
       ++drops_.long_conns_untracked;
     }

@@ -142,6 +142,7 @@ class HuntState {
   std::unordered_map<IpAddr, std::string, StateIpHash> names_;
   std::unordered_map<std::string, DomainStats, StateStringHash> domains_;
   std::vector<ConnRecord> long_conns_;
+  std::unordered_map<std::uint64_t, std::size_t, IdentityHash> long_index_;  // identity -> long_conns_ index
   DropStats drops_;
   std::size_t bytes_ = 0;       // running estimate of the heap the tables hold
   std::size_t pair_bytes_ = 0;  // the share of bytes_ held by pairs_
