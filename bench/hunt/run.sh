@@ -7,6 +7,7 @@
 #   BUILD_DIR=build-bench bench/hunt/run.sh
 #   HUNT_BENCH_HOSTS=100 HUNT_BENCH_HOURS=0.05   capture size (~1.07 GB by default)
 #   HUNT_BENCH_RUNS=3                            runs per tool (median); TSHARK_RUNS=1 (slow)
+#   HUNT_BENCH_DAY_LINES=10000000                busy-day conn.log ("never blind"); 0 skips it
 set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD_DIR=${BUILD_DIR:-$here/build-bench}
@@ -71,4 +72,22 @@ if [ -x "$BUILD_DIR/bench/hunt/bench_hunt_flow" ]; then
   echo
   echo "flow assembly per core, packets in memory (Google Benchmark):"
   "$BUILD_DIR/bench/hunt/bench_hunt_flow" --benchmark_min_time=2 2>/dev/null | grep -E 'BM_|bytes_per_second' || true
+fi
+
+# ---- never blind: a busy day of conn.log, plants from hour 12 ---------------------------------
+DAY_LINES=${HUNT_BENCH_DAY_LINES:-10000000}
+DAYGEN=$BUILD_DIR/bench/hunt/bench_hunt_gen_conn_day
+if [ "$DAY_LINES" != 0 ] && [ -x "$DAYGEN" ]; then
+  rm -f "$F"  # free the packet capture's space first
+  mkdir -p "$work/day"
+  "$DAYGEN" "$work/day/conn.log" "$DAY_LINES"
+  cat "$work/day/conn.log" >/dev/null
+  echo
+  echo "busy day: $DAY_LINES conn.log lines ($(calc "$(stat -c %s "$work/day/conn.log")/1e9") GB), beacon + BMC from hour 12; load $(cut -d' ' -f1-3 /proc/loadavg)"
+  /usr/bin/time -f 'day: %U s user, %S s sys, %e s wall, peak RSS %M KB' "$SG" hunt --zeek "$work/day" \
+    --mgmt-net 10.99.0.0/16 --stats >"$work/day.jsonl" 2>"$work/day.err" || true
+  grep -E '^(hunt|day):' "$work/day.err" || true
+  b=$(grep -c '"type":"beacon".*"dst":"203.0.113.77"' "$work/day.jsonl" || true)
+  m=$(grep -c '"type":"mgmt_egress".*"dst":"198.51.100.9"' "$work/day.jsonl" || true)
+  echo "planted beacon found: $b, planted mgmt_egress found: $m (goal: both 1, peak RSS <= 1 GB, <= 60 s on one core)"
 fi

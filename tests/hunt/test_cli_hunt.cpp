@@ -100,3 +100,25 @@ TEST(HuntCli, AllowFileErrorsNameTheLine) {
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find(c.dir + "/allow.txt:2: "), std::string::npos) << r.err;
 }
+
+TEST(HuntCli, SmallStateBudgetReportsDroppedEvidenceInStatsAndOneInfoFinding) {
+  Capture c;
+  // A conn.log of 3 000 repeating pairs against --max-pairs 64: series must be dropped, and said so.
+  {
+    std::ofstream f(c.dir + "/conn.log");
+    f << "#separator \\x09\n#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tduration\torig_bytes\t"
+         "resp_bytes\n";
+    for (int i = 0; i < 3000; ++i)
+      for (int r = 0; r < 2; ++r)  // each pair twice in a row: not an evictable singleton
+        f << 1780000000 + i * 2 + r << ".0\tC\t10.0.0." << (i % 200) << "\t40000\t45.0." << (i / 250) << "."
+          << (i % 250) << "\t443\ttcp\t0.1\t100\t200\n";
+  }
+  auto r = run(supplyguard() + " hunt --zeek " + c.dir + " --max-pairs 64 --stats --min-score 0.99");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("hunt: state "), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("evidence dropped: 0 series"), std::string::npos) << r.err;
+  std::size_t n = 0;
+  for (std::size_t at = 0; (at = r.out.find("\"type\":\"dropped_evidence\"", at)) != std::string::npos; ++at) ++n;
+  EXPECT_EQ(n, 1u) << r.out;
+  EXPECT_NE(r.out.find("\"severity\":\"info\""), std::string::npos);
+}

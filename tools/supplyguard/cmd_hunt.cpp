@@ -24,6 +24,7 @@ struct HuntOptions {
   double live_seconds = 0;
   double long_conn_s = 3600;
   std::size_t max_flows = 1 << 19;
+  std::size_t state_mb = 640, max_pairs = 0;
   bool progress = false, stats = false;
 };
 
@@ -76,7 +77,10 @@ int run_hunt(const HuntOptions& o, Output& out) {
     throw core::InputError::in("--filter", "applies to live capture only (-i IFACE)");
 
   hunt::HuntConfig cfg;
-  if (!o.internal.empty()) cfg.internal = parse_nets(o.internal, "--internal-net");
+  if (!o.internal.empty()) {
+    cfg.internal = parse_nets(o.internal, "--internal-net");
+    cfg.internal_given = true;  // overrides Zeek's local_orig/local_resp
+  }
   cfg.mgmt = parse_nets(o.mgmt, "--mgmt-net");
   // Management ranges are ours: a BMC talking to another BMC is not egress.
   for (const auto& c : cfg.mgmt.nets()) cfg.internal.add(c);
@@ -86,6 +90,8 @@ int run_hunt(const HuntOptions& o, Output& out) {
   }
   cfg.min_score = o.min_score;
   cfg.long_connection = hunt::Micros(o.long_conn_s * 1e6);
+  cfg.memory_budget = o.state_mb << 20;
+  if (o.max_pairs) cfg.max_pairs = o.max_pairs;
 
   hunt::Analyzer analyzer(cfg);
   hunt::FlowConfig fcfg;
@@ -106,22 +112,42 @@ int run_hunt(const HuntOptions& o, Output& out) {
     if (o.stats || o.progress) {
       const auto& cs = proc.stats();
       const auto& fs = proc.flows().stats();
-      const auto& as = analyzer.stats();
+      const auto as = analyzer.stats();
+      const auto& d = as.drops;
       rusage ru{};
       getrusage(RUSAGE_SELF, &ru);
       std::fprintf(stderr,
-                   "hunt: %llu packets (%llu not IP, %llu undecodable, %llu with an out-of-range timestamp), %llu flows (max %llu live, %llu forced "
-                   "evictions at the cap), %llu connection records, %llu DNS records, %llu untracked pairs; peak RSS "
+                   "hunt: %llu packets (%llu not IP, %llu undecodable, %llu on an unsupported pcapng interface, %llu with an out-of-range timestamp, %llu "
+                   "going backwards), %llu flows (max %llu live, %llu forced evictions at the cap), %llu connection "
+                   "records, %llu DNS records, %llu to multicast/broadcast/link-local (not destinations); peak RSS "
                    "%ld MB\n",
-                   (unsigned long long)cs.packets, (unsigned long long)cs.not_ip, (unsigned long long)cs.undecodable,
-                   (unsigned long long)cs.bad_timestamps,
+                   (unsigned long long)cs.packets, (unsigned long long)cs.not_ip, (unsigned long long)cs.undecodable, (unsigned long long)cs.unsupported_link,
+                   (unsigned long long)cs.bad_timestamps, (unsigned long long)cs.backwards_timestamps,
                    (unsigned long long)fs.flows, (unsigned long long)fs.max_live,
                    (unsigned long long)fs.forced_evictions, (unsigned long long)as.conns,
-                   (unsigned long long)as.dns, (unsigned long long)as.untracked_pairs, ru.ru_maxrss / 1024);
+                   (unsigned long long)as.dns, (unsigned long long)as.not_destination, ru.ru_maxrss / 1024);
+      std::fprintf(stderr,
+                   "hunt: state %llu pairs, %llu management pairs, %llu domains, ~%llu MB of %llu MB budget; made room "
+                   "by evicting %llu single-connection and %llu idle pairs, %llu lookup-only domains; evidence "
+                   "dropped: %llu series, %llu callbacks, %llu management series, %llu domains, %llu long "
+                   "connections, %llu name labels\n",
+                   (unsigned long long)as.pairs, (unsigned long long)as.mgmt_pairs, (unsigned long long)as.domains,
+                   (unsigned long long)(as.state_bytes >> 20), (unsigned long long)(cfg.memory_budget >> 20),
+                   (unsigned long long)d.singleton_pairs_evicted, (unsigned long long)d.idle_pairs_evicted,
+                   (unsigned long long)d.domains_evicted, (unsigned long long)d.pairs_evicted_at_budget,
+                   (unsigned long long)d.callbacks_not_kept, (unsigned long long)d.mgmt_pairs_untracked,
+                   (unsigned long long)d.domains_untracked, (unsigned long long)d.long_conns_untracked,
+                   (unsigned long long)d.names_untracked);
     }
   };
   try {
-    for (const auto& z : o.zeek) hunt::read_zeek_path(z, analyzer);
+    for (const auto& z : o.zeek) {
+      std::vector<std::string> skipped;
+      hunt::read_zeek_path(z, analyzer, &skipped);
+      if (!skipped.empty())
+        std::fprintf(stderr, "hunt: note: %s: skipped %zu other Zeek logs (hunt reads conn, open_conn and dns): %s%s\n",
+                     z.c_str(), skipped.size(), skipped.front().c_str(), skipped.size() > 1 ? ", ..." : "");
+    }
     for (const auto& r : o.reads) {
       hunt::read_capture_file(r, proc, progress);
       line.end_line();
@@ -151,7 +177,7 @@ void add_hunt(CLI::App& app, Action& action) {
   sub->add_option("-i,--interface", opts->iface, "Capture live on this interface (until Ctrl-C or --duration)");
   sub->add_option("--filter", opts->filter, "BPF filter for live capture, tcpdump syntax");
   sub->add_option("--duration", opts->live_seconds, "Stop live capture after this many seconds");
-  sub->add_option("--zeek", opts->zeek, "Zeek log directory (conn*.log, dns*.log; TSV or JSON) or one log file");
+  sub->add_option("--zeek", opts->zeek, "Zeek log directory tree (conn, open_conn, dns logs; TSV or JSON; plain or .gz; day subdirectories) or one log file");
   sub->add_option("--internal-net", opts->internal,
                   "Internal network CIDR (repeatable; default RFC 1918 + ULA + loopback/link-local)");
   sub->add_option("--mgmt-net", opts->mgmt, "Management (BMC/IPMI) network CIDR (repeatable)");
@@ -164,6 +190,12 @@ void add_hunt(CLI::App& app, Action& action) {
   sub->add_option("--max-flows", opts->max_flows,
                   "Flow table cap (default 524288); at the cap the oldest flows are ended early")
       ->check(CLI::Range(std::size_t(16), std::size_t(1) << 28));
+  sub->add_option("--state-mb", opts->state_mb,
+                  "Memory budget of the detector state in MB (default 640); beyond it what cannot become a "
+                  "finding is evicted first, and any evidence dropped is reported")
+      ->check(CLI::Range(std::size_t(16), std::size_t(1) << 20));
+  sub->add_option("--max-pairs", opts->max_pairs, "Cap on tracked outbound (src, dst, port) series (default 1048576)")
+      ->check(CLI::Range(std::size_t(64), std::size_t(1) << 30));
   sub->add_flag("--progress", opts->progress, "Progress line on stderr (default: only when stderr is a TTY)");
   sub->add_flag("--stats", opts->stats, "Print packet/flow counters on stderr at the end");
   sub->footer(

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "supplyguard/core/time.hpp"
+#include "supplyguard/hunt/decode.hpp"
 
 namespace sg::hunt {
 
@@ -15,7 +16,13 @@ class PcapWriter {
  public:
   PcapWriter(std::FILE* out, bool pcapng, int linktype, std::uint16_t vlan, bool qinq)
       : out_(out), ng_(pcapng), dlt_(linktype), vlan_(vlan), qinq_(qinq) {
-    if (vlan_ && dlt_ != 1) throw std::runtime_error("VLAN tags need the en10mb link type");
+    // The link table (decode.hpp) frames packets; pseudo types (PPPoE, MPLS over Ethernet) have
+    // negative ids and are written as Ethernet.
+    for (const auto& l : link_layers())
+      if (l.dlt == linktype) layer_ = &l;
+    if (!layer_ || !layer_->frame) throw std::runtime_error("the generator cannot write link type " + std::to_string(linktype));
+    if (dlt_ < 0) dlt_ = 1;
+    if (vlan_ && layer_->dlt != 1) throw std::runtime_error("VLAN tags need the en10mb link type");
     buf_.reserve(kFlushAt + 70000);
     if (!ng_) {
       put32(0xA1B2C3D4);
@@ -46,36 +53,19 @@ class PcapWriter {
 
   // `l3` is an IPv4 or IPv6 packet; the link header is added here.
   void write(core::Micros ts, const std::uint8_t* l3, std::size_t len, bool v6) {
-    std::uint8_t link[40];
+    std::uint8_t link[64];
     std::size_t ll = 0;
-    const std::uint16_t etype = v6 ? 0x86DD : 0x0800;
-    switch (dlt_) {
-      case 1: {
-        static const std::uint8_t macs[12] = {0x02, 0, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 2};
-        std::memcpy(link, macs, 12);
-        ll = 12;
-        if (vlan_ && qinq_) ll = tag(link, ll, 0x88A8, std::uint16_t(vlan_ + 100));
-        if (vlan_) ll = tag(link, ll, 0x8100, vlan_);
-        link[ll++] = std::uint8_t(etype >> 8);
-        link[ll++] = std::uint8_t(etype);
-        break;
-      }
-      case 113: {  // SLL: pkttype, hatype, halen, addr[8], protocol
-        const std::uint8_t h[16] = {0, 0, 0, 1, 0, 6, 0x02, 0, 0, 0, 0, 1, 0, 0, std::uint8_t(etype >> 8),
-                                    std::uint8_t(etype)};
-        std::memcpy(link, h, 16);
-        ll = 16;
-        break;
-      }
-      case 276: {  // SLL2: protocol, reserved, ifindex, hatype, pkttype, halen, addr[8]
-        const std::uint8_t h[20] = {std::uint8_t(etype >> 8), std::uint8_t(etype), 0, 0, 0, 0, 0, 2, 0, 1, 0, 6,
-                                    0x02, 0, 0, 0, 0, 1, 0, 0};
-        std::memcpy(link, h, 20);
-        ll = 20;
-        break;
-      }
-      default:
-        break;  // raw IP: no link header
+    if (layer_->dlt == 1 && vlan_) {
+      const std::size_t eth = layer_->frame(link, v6);  // MACs + ethertype; tags go before the type
+      const std::uint8_t type[2] = {link[12], link[13]};
+      ll = 12;
+      if (qinq_) ll = tag(link, ll, 0x88A8, std::uint16_t(vlan_ + 100));
+      ll = tag(link, ll, 0x8100, vlan_);
+      link[ll++] = type[0];
+      link[ll++] = type[1];
+      (void)eth;
+    } else {
+      ll = layer_->frame(link, v6);
     }
     const std::uint32_t caplen = std::uint32_t(ll + len);
     const std::uint64_t usec = std::uint64_t(ts);
@@ -133,6 +123,7 @@ class PcapWriter {
   std::FILE* out_;
   bool ng_;
   int dlt_;
+  const LinkLayer* layer_ = nullptr;
   std::uint16_t vlan_;
   bool qinq_;
   std::vector<std::uint8_t> buf_;

@@ -280,11 +280,8 @@ std::string host_address(int i) { return host_addr(i).str(); }
 std::string bmc_address(int i) { return bmc_addr(i).str(); }
 
 int parse_linktype(const std::string& name) {
-  if (name == "en10mb" || name == "ethernet") return 1;
-  if (name == "sll") return 113;
-  if (name == "sll2") return 276;
-  if (name == "raw") return 12;
-  return -1;
+  const LinkLayer* l = find_link_layer(name);
+  return l && l->frame ? l->dlt : kUnknownLinkType;
 }
 
 ScenarioTruth write_scenario(const ScenarioConfig& cfg, std::FILE* out) {

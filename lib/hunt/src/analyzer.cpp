@@ -30,61 +30,35 @@ std::string registered_domain(const std::string& name) {
   return name.substr(dots[dots.size() - labels] + 1);
 }
 
-Analyzer::Analyzer(HuntConfig cfg) : cfg_(std::move(cfg)), impl_(std::make_unique<Impl>()) {}
+Analyzer::Analyzer(HuntConfig cfg) : cfg_(std::move(cfg)), state_(std::make_unique<HuntState>(cfg_)) {}
 Analyzer::~Analyzer() = default;
 
 void Analyzer::on_conn(const ConnRecord& c) {
-  ++stats_.conns;
-  const bool from_mgmt = cfg_.mgmt.contains(c.orig);
-  const bool outbound = cfg_.internal.contains(c.orig) && !cfg_.internal.contains(c.resp);
-  const bool mgmt_out = from_mgmt && !cfg_.mgmt.contains(c.resp);
-  if (!outbound && !mgmt_out) return;
-  PairKey key{c.orig, c.resp, c.resp_port, c.proto};
-  auto it = impl_->pairs.find(key);
-  if (it == impl_->pairs.end()) {
-    if (impl_->pairs.size() >= cfg_.max_pairs) {
-      ++stats_.untracked_pairs;
-      return;
-    }
-    it = impl_->pairs.emplace(key, PairStats{}).first;
-    it->second.first = c.ts;
-    it->second.outbound = outbound;
-    it->second.from_mgmt = from_mgmt;
-  }
-  PairStats& p = it->second;
-  p.first = std::min(p.first, c.ts);
-  p.last = std::max(p.last, c.ts + c.duration);
-  ++p.conns;
-  p.out_bytes += c.orig_bytes;
-  p.in_bytes += c.resp_bytes;
-  if (p.calls.size() < cfg_.max_calls_per_pair) p.calls.push_back({c.ts, c.orig_bytes + c.resp_bytes});
-  else ++p.calls_dropped;
-  if (c.duration >= cfg_.long_connection && impl_->long_conns.size() < 100000) impl_->long_conns.push_back(c);
+  ++conns_;
+  state_->add_conn(c);
 }
 
 void Analyzer::on_dns(const DnsRecord& d) {
-  ++stats_.dns;
-  if (d.query.empty()) return;
-  for (const auto& a : d.answers) {
-    auto it = impl_->names.find(a);
-    if (it != impl_->names.end()) it->second = d.query;
-    else if (impl_->names.size() < cfg_.max_names) impl_->names.emplace(a, d.query);
-  }
-  if (d.response_only) return;
-  const std::string reg = registered_domain(d.query);
-  auto it = impl_->domains.find(reg);
-  if (it == impl_->domains.end()) {
-    if (impl_->domains.size() >= cfg_.max_domains) return;
-    it = impl_->domains.emplace(reg, DomainStats{}).first;
-    it->second.first = d.ts;
-    it->second.client = d.client;
-  }
-  it->second.observe(d, reg);
+  ++dns_;
+  state_->add_dns(d);
+}
+
+AnalyzerStats Analyzer::stats() const {
+  AnalyzerStats s;
+  s.conns = conns_;
+  s.dns = dns_;
+  s.not_destination = state_->not_destination();
+  s.pairs = state_->pairs().size();
+  s.mgmt_pairs = state_->mgmt_pairs().size();
+  s.domains = state_->domains().size();
+  s.state_bytes = state_->approx_bytes();
+  s.drops = state_->drops();
+  return s;
 }
 
 std::vector<core::Finding> Analyzer::findings() const {
   std::vector<core::Finding> out;
-  const Context ctx{cfg_, *impl_};
+  const Context ctx{cfg_, *state_};
   detect_beacons(ctx, out);
   detect_mgmt_egress(ctx, out);
   detect_exfil(ctx, out);
@@ -99,6 +73,8 @@ std::vector<core::Finding> Analyzer::findings() const {
     if (a.score != b.score) return a.score > b.score;
     return a.subject < b.subject;
   });
+  // Last, and never filtered by --min-score: what the run could not keep.
+  report_dropped_evidence(ctx, kept);
   return kept;
 }
 

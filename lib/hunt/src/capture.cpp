@@ -54,9 +54,7 @@ struct PcapCloser {
 };
 using PcapPtr = std::unique_ptr<pcap_t, PcapCloser>;
 
-std::string supported_list() {
-  return "supported: EN10MB (1), RAW (12/14/101), LINUX_SLL (113), IPV4 (228), IPV6 (229), LINUX_SLL2 (276)";
-}
+std::string supported_list() { return supported_link_types(); }
 
 std::string dlt_label(int dlt) {
   const char* n = pcap_datalink_val_to_name(dlt);
@@ -199,6 +197,191 @@ void read_classic_pcap(std::FILE* f, const std::string& name, PacketProcessor& p
   ticker.done(offset, packets);
 }
 
+// Chunked reader shared by the pcap and pcapng parsers: 1 MB reads, records handed out straight
+// from the chunk, a partial record carried over to the next one.
+class Chunks {
+ public:
+  Chunks(std::FILE* f, const std::string& name, std::size_t max_record)
+      : f_(f), name_(name), buf_((1 << 20) + max_record + 16) {}
+  // Makes at least `need` bytes available at data(); false at end of file.
+  bool fill(std::size_t need) {
+    if (have_ - pos_ >= need) return true;
+    if (need > buf_.size()) return false;
+    std::memmove(buf_.data(), buf_.data() + pos_, have_ - pos_);
+    have_ -= pos_;
+    pos_ = 0;
+    while (have_ < need) {
+      const std::size_t n = std::fread(buf_.data() + have_, 1, buf_.size() - have_, f_);
+      if (n == 0) {
+        if (std::ferror(f_)) throw InputError::at_offset(name_, offset_, "read error");
+        return false;
+      }
+      have_ += n;
+    }
+    return true;
+  }
+  const std::uint8_t* data() const { return buf_.data() + pos_; }
+  std::size_t left() const { return have_ - pos_; }
+  void skip(std::size_t n) { pos_ += n; offset_ += n; }
+  std::uint64_t offset() const { return offset_; }
+
+ private:
+  std::FILE* f_;
+  const std::string& name_;
+  std::vector<std::uint8_t> buf_;
+  std::size_t have_ = 0, pos_ = 0;
+  std::uint64_t offset_ = 0;
+};
+
+// pcapng (IETF draft-ietf-opsawg-pcapng) without libpcap: each interface keeps its own link
+// type, snap length and timestamp resolution (libpcap refuses files whose interfaces differ),
+// sections may repeat with either byte order. Blocks other than SHB/IDB/EPB/SPB/OPB are skipped.
+void read_pcapng(std::FILE* f, const std::string& name, PacketProcessor& proc, const ProgressFn& progress,
+                 std::uint64_t total) {
+  constexpr std::size_t kMaxBlock = 4 << 20;  // BIG TCP packets (<= 256 KB) fit with room
+  Chunks in(f, name, kMaxBlock);
+  struct Iface {
+    int dlt = 0;
+    std::uint32_t snaplen = 0;
+    std::uint64_t units = 1'000'000;  // timestamp units per second (if_tsresol)
+    std::int64_t offset_s = 0;        // if_tsoffset
+    bool supported = false;
+    std::uint64_t idb_offset = 0;
+  };
+  std::vector<Iface> ifaces;
+  bool swap = false, have_section = false;
+  std::uint64_t packets = 0, usable = 0;
+  std::int64_t first_unsupported = -1;
+  ProgressTicker ticker(progress, name, total);
+  auto rd32 = [&](const std::uint8_t* p) { return hunt::rd32(p, swap); };
+  auto rd16 = [&](const std::uint8_t* p) {
+    std::uint16_t v;
+    std::memcpy(&v, p, 2);
+    return swap ? __builtin_bswap16(v) : v;
+  };
+  for (;;) {
+    const std::uint64_t at = in.offset();
+    if (!in.fill(12)) {
+      if (in.left() == 0) break;
+      throw InputError::at_offset(name, at, "truncated block header (" + std::to_string(in.left()) + " of 12 bytes)");
+    }
+    const std::uint8_t* b = in.data();
+    std::uint32_t type = rd32(b);
+    if (type == 0x0A0D0D0A) {  // section header: byte order from its magic
+      const std::uint32_t magic = hunt::rd32(b + 8, false);
+      if (magic == 0x1A2B3C4D) swap = false;
+      else if (magic == 0x4D3C2B1A) swap = true;
+      else throw InputError::at_offset(name, at + 8, "section header with an unknown byte-order magic");
+      have_section = true;
+      ifaces.clear();
+    } else if (!have_section) {
+      throw InputError::at_offset(name, at, "not a pcapng file (no section header block)");
+    }
+    const std::uint32_t len = rd32(b + 4);
+    if (len < 12 || len % 4 != 0 || len > kMaxBlock)
+      throw InputError::at_offset(name, at, "corrupt block length " + std::to_string(len));
+    if (!in.fill(len))
+      throw InputError::at_offset(name, at, "truncated block: " + std::to_string(len) + " bytes announced, " +
+                                                std::to_string(in.left()) + " left in the file");
+    b = in.data();
+    if (rd32(b + len - 4) != len)
+      throw InputError::at_offset(name, at + len - 4, "block length trailer does not match its header");
+    const std::uint8_t* body = b + 8;
+    const std::size_t body_len = len - 12;
+    auto packet = [&](std::uint32_t id, std::uint64_t ts, const std::uint8_t* data, std::uint32_t caplen) {
+      if (id >= ifaces.size())
+        throw InputError::at_offset(name, at, "packet on interface " + std::to_string(id) + ", but only " +
+                                                  std::to_string(ifaces.size()) + " described");
+      const Iface& i = ifaces[id];
+      ++packets;
+      if (!i.supported) {
+        proc.unsupported_link_packet();
+        if (first_unsupported < 0) first_unsupported = std::int64_t(id);
+        return;
+      }
+      ++usable;
+      const unsigned __int128 whole = ts / i.units, frac = ts % i.units;
+      const std::int64_t sec = whole > std::uint64_t(INT64_MAX / 2) ? -1 : std::int64_t(whole) + i.offset_s;
+      const std::int64_t usec = std::int64_t(frac * 1'000'000 / i.units);
+      proc.packet(i.dlt, data, caplen, sec, usec);
+    };
+    switch (type) {
+      case 0x0A0D0D0A:
+        break;
+      case 1: {  // interface description
+        if (body_len < 8) throw InputError::at_offset(name, at, "interface block too short");
+        Iface i;
+        i.dlt = rd16(body);
+        i.snaplen = rd32(body + 4);
+        i.supported = link_type_supported(i.dlt);
+        i.idb_offset = at;
+        // Options: code, length, value padded to 4.
+        for (std::size_t o = 8; o + 4 <= body_len;) {
+          const std::uint16_t code = rd16(body + o), olen = rd16(body + o + 2);
+          if (code == 0 || o + 4 + olen > body_len) break;
+          const std::uint8_t* v = body + o + 4;
+          if (code == 9 && olen >= 1) {  // if_tsresol: 10^-n, or 2^-n with the top bit
+            const unsigned n = v[0] & 0x7f;
+            if (v[0] & 0x80) {
+              if (n > 63) throw InputError::at_offset(name, at, "if_tsresol 2^-" + std::to_string(n) + " out of range");
+              i.units = std::uint64_t(1) << n;
+            } else {
+              if (n > 19) throw InputError::at_offset(name, at, "if_tsresol 10^-" + std::to_string(n) + " out of range");
+              i.units = 1;
+              for (unsigned k = 0; k < n; ++k) i.units *= 10;
+            }
+            if (i.units == 0) i.units = 1;
+          } else if (code == 14 && olen >= 8) {  // if_tsoffset, seconds
+            std::uint64_t x;
+            std::memcpy(&x, v, 8);
+            if (swap) x = __builtin_bswap64(x);
+            i.offset_s = std::int64_t(x);
+            if (i.offset_s > 253402300799LL || i.offset_s < -253402300799LL) i.offset_s = 0;
+          }
+          o += 4 + ((olen + 3u) & ~3u);
+        }
+        ifaces.push_back(i);
+        break;
+      }
+      case 6: {  // enhanced packet
+        if (body_len < 20) throw InputError::at_offset(name, at, "enhanced packet block too short");
+        const std::uint32_t id = rd32(body), caplen = rd32(body + 12);
+        if (caplen > body_len - 20)
+          throw InputError::at_offset(name, at, "packet #" + std::to_string(packets + 1) + ": capture length " +
+                                                    std::to_string(caplen) + " exceeds its block");
+        packet(id, std::uint64_t(rd32(body + 4)) << 32 | rd32(body + 8), body + 20, caplen);
+        break;
+      }
+      case 3: {  // simple packet: interface 0, no timestamp (kept at the last good time)
+        if (body_len < 4) throw InputError::at_offset(name, at, "simple packet block too short");
+        if (ifaces.empty()) throw InputError::at_offset(name, at, "simple packet before any interface block");
+        std::uint32_t caplen = std::min<std::uint32_t>(rd32(body), std::uint32_t(body_len - 4));
+        if (ifaces[0].snaplen) caplen = std::min(caplen, ifaces[0].snaplen);
+        const Micros last = proc.stats().latest_ts;
+        packet(0, std::uint64_t((unsigned __int128)std::uint64_t(last) * ifaces[0].units / 1'000'000), body + 4, caplen);
+        break;
+      }
+      case 2: {  // obsolete packet block
+        if (body_len < 20) throw InputError::at_offset(name, at, "packet block too short");
+        const std::uint32_t caplen = rd32(body + 12);
+        if (caplen > body_len - 20)
+          throw InputError::at_offset(name, at, "packet #" + std::to_string(packets + 1) + ": capture length exceeds its block");
+        packet(rd16(body), std::uint64_t(rd32(body + 4)) << 32 | rd32(body + 8), body + 20, caplen);
+        break;
+      }
+      default:
+        break;  // name resolution, statistics, custom, decryption secrets: nothing for us
+    }
+    in.skip(len);
+    ticker.tick(in.offset(), packets);
+  }
+  ticker.done(in.offset(), packets);
+  if (usable == 0 && first_unsupported >= 0) {
+    const Iface& i = ifaces.size() > std::size_t(first_unsupported) ? ifaces[std::size_t(first_unsupported)] : Iface{};
+    throw InputError::at_offset(name, i.idb_offset, "unsupported link type " + dlt_label(i.dlt) + "; " + supported_list());
+  }
+}
+
 }  // namespace
 
 void read_capture_stream(std::FILE* f, const std::string& name, PacketProcessor& proc, const ProgressFn& progress,
@@ -213,6 +396,7 @@ void read_capture_stream(std::FILE* f, const std::string& name, PacketProcessor&
     if (end > 0) total = std::uint64_t(end);
   }
   std::rewind(f);
+  proc.begin_source();
   const std::uint32_t m = std::uint32_t(magic[0]) << 24 | magic[1] << 16 | magic[2] << 8 | magic[3];
   const bool pcapng = m == 0x0A0D0D0A;
   const bool pcap = m == 0xA1B2C3D4 || m == 0xD4C3B2A1 || m == 0xA1B23C4D || m == 0x4D3CB2A1;
@@ -221,9 +405,10 @@ void read_capture_stream(std::FILE* f, const std::string& name, PacketProcessor&
     throw InputError::at_offset(name, 0, got < 4 ? "file too short to be a capture (" + std::to_string(got) + " bytes)"
                                                  : "not a pcap or pcapng file (unknown magic number)");
   }
-  if (pcap && reader == CaptureReader::automatic) {
+  if (reader == CaptureReader::automatic) {
     struct Closer { std::FILE* f; ~Closer() { std::fclose(f); } } closer{f};
-    read_classic_pcap(f, name, proc, progress, total);
+    if (pcap) read_classic_pcap(f, name, proc, progress, total);
+    else read_pcapng(f, name, proc, progress, total);
     return;
   }
   char err[PCAP_ERRBUF_SIZE] = {0};

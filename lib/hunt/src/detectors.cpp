@@ -65,12 +65,12 @@ void detect_beacons(const Context& ctx, std::vector<Finding>& out) {
     std::vector<Callback> calls;
   };
   std::map<std::string, Group> groups;
-  for (const auto& [k, p] : ctx.state.pairs) {
-    if (ctx.allowed(k.dst, k.dport)) continue;
+  ctx.state.for_each_pair([&](const PairKey& k, const PairStats& p) {
+    if (ctx.allowed(k.dst, k.dport)) return;
     if (p.calls.size() + p.calls_dropped < 3 && p.conns < ctx.cfg.beacon.min_callbacks) {
       // Cheap skip: too few connections to ever be a series (names may still merge, so only
       // skip when there is no name to merge on).
-      if (ctx.name_of(k.dst).empty()) continue;
+      if (ctx.name_of(k.dst).empty()) return;
     }
     const std::string name = ctx.name_of(k.dst);
     const std::string key = k.src.str() + "|" + (name.empty() ? k.dst.str() : name) + "|" +
@@ -92,7 +92,7 @@ void detect_beacons(const Context& ctx, std::vector<Finding>& out) {
     g.last = std::max(g.last, p.last);
     if (std::find(g.dsts.begin(), g.dsts.end(), k.dst) == g.dsts.end()) g.dsts.push_back(k.dst);
     g.calls.insert(g.calls.end(), p.calls.begin(), p.calls.end());
-  }
+  });
   for (auto& [key, g] : groups) {
     if (g.calls.size() < ctx.cfg.beacon.min_callbacks) continue;
     const BeaconScore s = score_beacon(g.calls, ctx.cfg.beacon);
@@ -134,8 +134,8 @@ void detect_beacons(const Context& ctx, std::vector<Finding>& out) {
 // ---- mgmt_egress --------------------------------------------------------------------------
 
 void detect_mgmt_egress(const Context& ctx, std::vector<Finding>& out) {
-  for (const auto& [k, p] : ctx.state.pairs) {
-    if (!p.from_mgmt || ctx.allowed(k.dst, k.dport)) continue;
+  for (const auto& [k, p] : ctx.state.mgmt_pairs()) {
+    if (ctx.allowed(k.dst, k.dport)) continue;
     Finding f = make_flow_finding(ctx, "mgmt_egress", k.src, k.dst, k.dport, k.proto, p.conns, p.first, p.last);
     const bool repeats = p.conns >= 3;
     f.severity = repeats ? Severity::critical : Severity::high;
@@ -165,8 +165,8 @@ void detect_exfil(const Context& ctx, std::vector<Finding>& out) {
     Micros first = 0, last = 0;
   };
   std::unordered_map<IpAddr, std::unordered_map<IpAddr, Dest, IpHash>, IpHash> by_src;
-  for (const auto& [k, p] : ctx.state.pairs) {
-    if (!p.outbound || ctx.allowed(k.dst, k.dport)) continue;
+  ctx.state.for_each_pair([&](const PairKey& k, const PairStats& p) {
+    if (!p.outbound || ctx.allowed(k.dst, k.dport)) return;
     Dest& d = by_src[k.src][k.dst];
     if (d.conns == 0) { d.dst = k.dst; d.first = p.first; d.last = p.last; }
     d.first = std::min(d.first, p.first);
@@ -175,7 +175,7 @@ void detect_exfil(const Context& ctx, std::vector<Finding>& out) {
     d.in_bytes += p.in_bytes;
     d.conns += p.conns;
     if (p.out_bytes >= d.top_port_bytes) { d.top_port_bytes = p.out_bytes; d.dport = k.dport; d.proto = k.proto; }
-  }
+  });
   for (const auto& [src, dests] : by_src) {
     std::vector<double> volumes;
     for (const auto& [ip, d] : dests) volumes.push_back(double(d.out_bytes));
@@ -216,7 +216,7 @@ void detect_exfil(const Context& ctx, std::vector<Finding>& out) {
 // ---- long_connection ----------------------------------------------------------------------
 
 void detect_long_connections(const Context& ctx, std::vector<Finding>& out) {
-  for (const auto& c : ctx.state.long_conns) {
+  for (const auto& c : ctx.state.long_conns()) {
     const bool outbound = ctx.cfg.internal.contains(c.orig) && !ctx.cfg.internal.contains(c.resp);
     const bool mgmt = ctx.cfg.mgmt.contains(c.orig) && !ctx.cfg.mgmt.contains(c.resp);
     if ((!outbound && !mgmt) || ctx.allowed(c.resp, c.resp_port)) continue;
@@ -238,49 +238,31 @@ void detect_long_connections(const Context& ctx, std::vector<Finding>& out) {
 
 // ---- dns_tunnel ---------------------------------------------------------------------------
 
-void DomainStats::observe(const DnsRecord& d, const std::string& reg) {
-  ++queries;
-  first = std::min(first, d.ts);
-  last = std::max(last, d.ts);
-  if (d.qtype == 16 || d.qtype == 10) ++txt_null;
-  if (clients.size() < 8) clients.insert(d.client.str());
-  if (d.query.size() <= reg.size() + 1) return;
-  const std::string_view sub(d.query.data(), d.query.size() - reg.size() - 1);
-  ++with_sub;
-  std::size_t longest = 0, run = 0;
-  int counts[256] = {0};
-  for (char c : sub) {
-    run = c == '.' ? 0 : run + 1;
-    longest = std::max(longest, run);
-    ++counts[static_cast<unsigned char>(c)];
-  }
-  if (longest >= 24 || sub.size() >= 40) ++long_names;
-  double h = 0.0;
-  for (int n : counts)
-    if (n) {
-      const double p = double(n) / double(sub.size());
-      h -= p * std::log2(p);
-    }
-  entropy_sum += h;
-  if (unique.size() < 4096) unique.insert(std::hash<std::string_view>{}(sub));
-}
-
 void detect_dns_tunnels(const Context& ctx, std::vector<Finding>& out) {
-  for (const auto& [domain, s] : ctx.state.domains) {
+  // Tunnels (iodine, dns2tcp, dnscat2, DNSExfiltrator) put data in the names under one
+  // registered domain, from one client, and fetch data in TXT/NULL/CNAME/MX answers. A session
+  // can be as short as 12-22 queries, so the count saturates early (20 unique names) and the
+  // content carries the score: long or random labels, tunnel record types, names never repeated.
+  for (const auto& [domain, s] : ctx.state.domains()) {
     if (s.unique.size() < ctx.cfg.dns_tunnel_min_unique || s.queries == 0) continue;
-    const double uniq = std::min(1.0, double(s.unique.size()) / 100.0);
+    const double uniq = std::min(1.0, double(s.unique.size()) / 20.0);
     const double long_share = double(s.long_names) / double(s.queries);
     const double entropy = s.with_sub ? s.entropy_sum / double(s.with_sub) : 0.0;
     const double txt_share = double(s.txt_null) / double(s.queries);
-    // Many unique names alone is a CDN; tunnels also need long or random labels.
-    if (long_share < 0.3 && entropy < 3.5) continue;
-    const double score = 0.35 * uniq + 0.3 * long_share + 0.15 * std::min(1.0, entropy / 4.0) + 0.2 * txt_share;
+    const double unique_ratio = std::min(1.0, double(s.unique.size()) / double(s.queries));
+    // Many unique names alone is a CDN or a busy zone: a tunnel also needs data-carrying names
+    // (long labels) or data-carrying record types. TXT/NULL/CNAME/MX at this volume from names
+    // that never repeat is not ordinary lookups.
+    if (long_share < 0.3 && txt_share < 0.5) continue;
+    double score = 0.35 * uniq + 0.25 * long_share + 0.15 * std::min(1.0, entropy / 4.0) + 0.25 * txt_share;
+    score *= 0.6 + 0.4 * unique_ratio;                // ordinary lookups repeat their names
+    if (s.clients.size() > 2) score *= 0.8;          // a tunnel is one client (or its resolver)
     if (score < 0.4) continue;
     Finding f;
     f.plane = core::Plane::hunt;
     f.type = "dns_tunnel";
     f.score = score;
-    f.severity = score >= 0.75 ? Severity::high : score >= 0.55 ? Severity::medium : Severity::low;
+    f.severity = score >= 0.75 ? Severity::high : score >= 0.6 ? Severity::medium : Severity::low;
     f.host = s.client.str();
     f.subject = s.client.str() + " -> *." + domain + " (dns)";
     f.fields["src"] = s.client.str();
@@ -291,13 +273,15 @@ void detect_dns_tunnels(const Context& ctx, std::vector<Finding>& out) {
     f.fields["count"] = s.queries;
     f.first_seen = s.first;
     f.last_seen = s.last;
-    char buf[200];
-    std::snprintf(buf, sizeof buf, "%zu unique names under %s in %llu queries (%.0f %% long, %.0f %% TXT/NULL, %.1f bits/char)",
+    char buf[220];
+    std::snprintf(buf, sizeof buf,
+                  "%zu unique names under %s in %llu queries (%.0f %% long, %.0f %% TXT/NULL/CNAME/MX, %.1f bits/char)",
                   s.unique.size(), domain.c_str(), static_cast<unsigned long long>(s.queries), long_share * 100,
                   txt_share * 100, entropy);
     f.summary = buf;
     f.evidence["queries"] = s.queries;
     f.evidence["unique_subdomains"] = s.unique.size();
+    f.evidence["unique_ratio"] = round3(unique_ratio);
     f.evidence["long_name_share"] = round3(long_share);
     f.evidence["txt_null_share"] = round3(txt_share);
     f.evidence["mean_entropy_bits"] = round3(entropy);
@@ -318,8 +302,8 @@ void detect_new_destinations(const Context& ctx, std::vector<Finding>& out) {
     std::vector<IpAddr> sources;
   };
   std::map<IpAddr, Dest> dests;  // ordered: stable output
-  for (const auto& [k, p] : ctx.state.pairs) {
-    if (!p.outbound || ctx.allowed(k.dst, k.dport)) continue;
+  ctx.state.for_each_pair([&](const PairKey& k, const PairStats& p) {
+    if (!p.outbound || ctx.allowed(k.dst, k.dport)) return;
     Dest& d = dests[k.dst];
     if (d.conns == 0 || p.first < d.first) { d.first_src = k.src; d.dport = k.dport; d.proto = k.proto; }
     if (d.conns == 0) { d.dst = k.dst; d.first = p.first; d.last = p.last; }
@@ -327,7 +311,7 @@ void detect_new_destinations(const Context& ctx, std::vector<Finding>& out) {
     d.last = std::max(d.last, p.last);
     d.conns += p.conns;
     if (std::find(d.sources.begin(), d.sources.end(), k.src) == d.sources.end()) d.sources.push_back(k.src);
-  }
+  });
   for (const auto& [ip, d] : dests) {
     Finding f = make_flow_finding(ctx, "new_destination", d.first_src, d.dst, d.dport, d.proto, d.conns, d.first,
                                   d.last);
@@ -341,6 +325,37 @@ void detect_new_destinations(const Context& ctx, std::vector<Finding>& out) {
     f.evidence["sources"] = d.sources.size();
     out.push_back(std::move(f));
   }
+}
+
+// ---- dropped evidence ---------------------------------------------------------------------
+
+void report_dropped_evidence(const Context& ctx, std::vector<Finding>& out) {
+  const DropStats& d = ctx.state.drops();
+  if (d.lost() == 0) return;
+  Finding f;
+  f.plane = core::Plane::hunt;
+  f.type = "dropped_evidence";
+  f.severity = Severity::info;
+  f.score = 1.0;  // certain: this is a fact about the run, not a guess about traffic
+  f.subject = "hunt state bounds";
+  f.summary = "memory bounds dropped evidence: " + std::to_string(d.pairs_evicted_at_budget) +
+              " connection series, " + std::to_string(d.callbacks_not_kept) + " callbacks, " +
+              std::to_string(d.mgmt_pairs_untracked) + " management series, " + std::to_string(d.domains_untracked) +
+              " DNS domains, " + std::to_string(d.long_conns_untracked) + " long connections, " +
+              std::to_string(d.names_untracked) + " name labels (raise the caps in HuntConfig / --max-* to keep them)";
+  auto& e = f.evidence;
+  e["pairs_evicted_at_budget"] = d.pairs_evicted_at_budget;
+  e["callbacks_not_kept"] = d.callbacks_not_kept;
+  e["mgmt_pairs_untracked"] = d.mgmt_pairs_untracked;
+  e["domains_untracked"] = d.domains_untracked;
+  e["long_conns_untracked"] = d.long_conns_untracked;
+  e["names_untracked"] = d.names_untracked;
+  e["singleton_pairs_evicted"] = d.singleton_pairs_evicted;
+  e["idle_pairs_evicted"] = d.idle_pairs_evicted;
+  e["domains_evicted"] = d.domains_evicted;
+  e["state_bytes"] = ctx.state.approx_bytes();
+  e["memory_budget"] = ctx.cfg.memory_budget;
+  out.push_back(std::move(f));
 }
 
 }  // namespace sg::hunt

@@ -1,5 +1,7 @@
 #include "supplyguard/hunt/net.hpp"
 
+#include <algorithm>
+
 #include <arpa/inet.h>
 
 namespace sg::hunt {
@@ -85,6 +87,47 @@ std::optional<std::uint8_t> parse_proto(std::string_view name) {
   if (name == "icmp") return 1;
   if (name == "icmp6" || name == "ipv6-icmp") return 58;
   return std::nullopt;
+}
+
+NotDestination not_a_destination(const IpAddr& dst, const IpAddr& src, std::uint8_t proto, const NetSet* nets) {
+  if (dst.is_v4()) {
+    const std::uint32_t d = std::uint32_t(dst.b[12]) << 24 | dst.b[13] << 16 | dst.b[14] << 8 | dst.b[15];
+    if ((d >> 28) == 0xE) return NotDestination::multicast;
+    if (d == 0xFFFFFFFFu) return NotDestination::broadcast;
+    if ((d >> 16) == 0xA9FE) return NotDestination::link_local;
+    if ((d >> 24) == 0) return NotDestination::unspecified;
+    if (proto == 6) return NotDestination::no;
+    if (nets)
+      for (const auto& c : nets->nets()) {
+        const int host_bits = 128 - c.prefix;
+        if (!c.net.is_v4() || host_bits < 2 || host_bits > 24) continue;
+        const std::uint32_t mask = (1u << host_bits) - 1;
+        if ((d & mask) == mask && c.contains(dst)) return NotDestination::broadcast;
+      }
+    if (src.is_v4()) {
+      const std::uint32_t s = std::uint32_t(src.b[12]) << 24 | src.b[13] << 16 | src.b[14] << 8 | src.b[15];
+      const int trailing_ones = __builtin_ctz(~d | 0x80000000u);  // d is not all ones here
+      const int shared = (s ^ d) == 0 ? 32 : __builtin_clz(s ^ d);
+      // Some prefix p with 32 - p <= trailing ones, 8 <= p <= 30, p <= shared.
+      const int lo = std::max(8, 32 - trailing_ones), hi = std::min(shared, 30);
+      if (trailing_ones >= 2 && lo <= hi && s != d) return NotDestination::broadcast;
+    }
+    return NotDestination::no;
+  }
+  if (dst.b[0] == 0xff) return NotDestination::multicast;
+  if (dst.b[0] == 0xfe && (dst.b[1] & 0xc0) == 0x80) return NotDestination::link_local;
+  if (dst.hi() == 0 && dst.lo() == 0) return NotDestination::unspecified;
+  return NotDestination::no;
+}
+
+std::string_view not_destination_name(NotDestination why) {
+  switch (why) {
+    case NotDestination::multicast: return "multicast";
+    case NotDestination::broadcast: return "broadcast";
+    case NotDestination::link_local: return "link-local";
+    case NotDestination::unspecified: return "unspecified";
+    default: return "destination";
+  }
 }
 
 }  // namespace sg::hunt

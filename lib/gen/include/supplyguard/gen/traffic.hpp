@@ -22,7 +22,7 @@ struct ScenarioConfig {
   int hosts = 20;
   double hours = 2.0;
   CaptureFormat format = CaptureFormat::pcap;
-  int linktype = 1;            // DLT: 1 Ethernet, 113 SLL, 276 SLL2, 12 raw IP
+  int linktype = 1;            // a link table entry (decode.hpp): DLT, or < 0 for PPPoE/MPLS over Ethernet
   std::uint16_t vlan = 0;      // Ethernet only: 802.1Q tag when non-zero
   bool qinq = false;           // with vlan: add an outer 802.1ad tag (id vlan+100)
   bool plants = true;
@@ -61,6 +61,9 @@ ScenarioTruth write_scenario(const ScenarioConfig& cfg, std::FILE* out);
 nlohmann::json truth_to_json(const ScenarioConfig& cfg, const ScenarioTruth& truth);
 
 // Link-type names used on the command line: en10mb, sll, sll2, raw.
-int parse_linktype(const std::string& name);  // -1 when unknown
+inline constexpr int kUnknownLinkType = -1000;
+// A link table name the generator can write (en10mb, linux_sll/sll, linux_sll2/sll2, raw, null,
+// loop, ppp, pppoe, mpls); kUnknownLinkType otherwise.
+int parse_linktype(const std::string& name);
 
 }  // namespace sg::hunt

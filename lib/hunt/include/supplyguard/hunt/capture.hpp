@@ -2,6 +2,7 @@
 // Packet sources: pcap/pcapng files (several per run), a FILE* (for the fuzzer) and live
 // interfaces, all through libpcap. Each packet is decoded, DNS is read for names, and the flow
 // table turns packets into connection records for the sink.
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <functional>
@@ -17,12 +18,24 @@ struct CaptureStats {
   std::uint64_t wire_bytes = 0;     // captured bytes handed to the decoder
   std::uint64_t not_ip = 0;         // ARP, LLDP, ...: counted, skipped
   std::uint64_t undecodable = 0;    // truncated by the snap length or malformed headers
+  // pcapng packets on an interface whose link type we do not decode (other interfaces of the
+  // same file are read); a file with nothing else is refused with the interface's offset.
+  std::uint64_t unsupported_link = 0;
   // Packets whose capture timestamp is out of range (before 1970, after 9999, or a sub-second
   // field of a second or more): a broken sensor clock or a corrupt/hostile file. Such a packet
   // is kept (its bytes count) at the last good time instead of a wrapped value.
   std::uint64_t bad_timestamps = 0;
+  // Packets stamped more than kBackwardsTolerance before the latest time already seen in this
+  // source (a clock stepped back, or a spliced capture): kept at the latest time, so no flow
+  // spans the jump ("open for 596088 h" came from one such packet).
+  std::uint64_t backwards_timestamps = 0;
   Micros last_good_ts = 0;
+  Micros latest_ts = 0;
 };
+
+// Reordering within this window is normal (multi-queue NICs, merged interfaces); beyond it a
+// timestamp going backwards is treated as a clock step.
+inline constexpr Micros kBackwardsTolerance = 60'000'000;
 
 // Seconds + sub-second parts as a capture stores them -> microseconds, or nullopt when out of
 // range (checked before multiplying: 2^63 us is only ~292 000 years, a 32/64-bit seconds field
@@ -37,14 +50,26 @@ class PacketProcessor {
   // As read from a capture: the timestamp is validated first (see CaptureStats::bad_timestamps).
   void packet(int dlt, const std::uint8_t* data, std::size_t caplen, std::int64_t sec, std::int64_t usec) {
     if (auto ts = capture_time(sec, usec)) {
-      stats_.last_good_ts = *ts;
-      packet(dlt, data, caplen, *ts);
+      Micros t = *ts;
+      if (t + kBackwardsTolerance < stats_.latest_ts) {
+        ++stats_.backwards_timestamps;
+        t = stats_.latest_ts;
+      }
+      stats_.latest_ts = std::max(stats_.latest_ts, t);
+      stats_.last_good_ts = t;
+      packet(dlt, data, caplen, t);
     } else {
       ++stats_.bad_timestamps;
       packet(dlt, data, caplen, stats_.last_good_ts);
     }
   }
   void finish() { flows_.flush(); }
+  void unsupported_link_packet() {
+    ++stats_.packets;
+    ++stats_.unsupported_link;
+  }
+  // A new file starts: its clock may legitimately start before the previous file's.
+  void begin_source() { stats_.latest_ts = 0; }
   const CaptureStats& stats() const { return stats_; }
   const FlowTable& flows() const { return flows_; }
 
@@ -62,9 +87,10 @@ struct ReadProgress {
 };
 using ProgressFn = std::function<void(const ReadProgress&)>;
 
-// Classic pcap is parsed by our own chunked reader (large reads, no per-record copy: libpcap's
-// per-record fread was ~40 % of the time); pcapng and live capture go through libpcap.
-// `libpcap` forces libpcap for classic pcap too (tests compare the two paths).
+// Classic pcap and pcapng are parsed by our own chunked readers (large reads, no per-record
+// copy: libpcap's per-record fread was ~40 % of the time; and libpcap refuses pcapng files whose
+// interfaces differ in link type). Live capture goes through libpcap. `libpcap` forces libpcap
+// for files too (tests compare the two paths).
 enum class CaptureReader { automatic, libpcap };
 
 // Reads one pcap or pcapng file. Throws core::InputError naming the file and byte offset for a

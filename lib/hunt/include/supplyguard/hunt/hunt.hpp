@@ -31,18 +31,47 @@ struct HuntConfig {
   std::uint64_t exfil_min_bytes = 10'000'000;
   double exfil_norm_factor = 10.0;  // times the host's median outbound volume per destination
   double exfil_min_asymmetry = 4.0; // out/in
-  std::size_t dns_tunnel_min_unique = 30;
-  // Memory bounds: beyond these, new pairs/names/domains are counted but not tracked.
-  std::size_t max_pairs = 1 << 20;
-  std::size_t max_calls_per_pair = 4096;
-  std::size_t max_names = 1 << 20;
-  std::size_t max_domains = 1 << 16;
+  std::size_t dns_tunnel_min_unique = 10;
+  // Set when --internal-net was given: it then overrides Zeek's local_orig/local_resp.
+  bool internal_given = false;
+
+  // Bounds of the detector state (src/state.hpp). Every cap is here; eviction removes what
+  // cannot become a finding first and counts anything else it drops (AnalyzerStats::drops).
+  std::size_t memory_budget = std::size_t(640) << 20;  // bytes, all tables together (estimate)
+  std::size_t max_pairs = 1 << 20;          // outbound (src, dst, port, proto) series
+  std::size_t max_mgmt_pairs = 1 << 16;     // from --mgmt-net: own table, never evicted for others
+  std::size_t max_calls_per_pair = 4096;    // callbacks kept per pair for beacon scoring
+  std::size_t max_names = 1 << 20;          // address -> DNS name labels
+  std::size_t max_domains = 1 << 16;        // registered domains for dns_tunnel
+  std::size_t max_unique_per_domain = 512;  // subdomain hashes per domain (the score saturates at 100)
+  std::size_t max_domain_clients = 8;
+  std::size_t max_long_conns = 100000;
+  // A pair idle this long with fewer than beacon.min_callbacks connections is evicted when room
+  // is needed: at 24 h of data, a period long enough to leave such a gap gives too few callbacks.
+  Micros evict_idle_after = 6 * 3600'000'000LL;
+};
+
+// What a bound made the analyzer drop, by kind (zero = nothing lost). Evictions of what could
+// not become a finding are counted apart from real losses.
+struct DropStats {
+  std::uint64_t singleton_pairs_evicted = 0, idle_pairs_evicted = 0, domains_evicted = 0;
+  std::uint64_t pairs_evicted_at_budget = 0, mgmt_pairs_untracked = 0, callbacks_not_kept = 0,
+                names_untracked = 0, domains_untracked = 0, long_conns_untracked = 0;
+  std::uint64_t lost() const {
+    return pairs_evicted_at_budget + mgmt_pairs_untracked + callbacks_not_kept + names_untracked +
+           domains_untracked + long_conns_untracked;
+  }
 };
 
 struct AnalyzerStats {
   std::uint64_t conns = 0, dns = 0;
-  std::uint64_t untracked_pairs = 0;  // conns not tracked because max_pairs was reached
+  std::uint64_t not_destination = 0;  // conns to multicast/broadcast/link-local/unspecified
+  std::uint64_t pairs = 0, mgmt_pairs = 0, domains = 0;  // tracked at the end
+  std::size_t state_bytes = 0;        // estimated heap held by the detector state
+  DropStats drops;
 };
+
+class HuntState;  // src/state.hpp: all detector state, bounded as a whole
 
 class Analyzer : public RecordSink {
  public:
@@ -52,16 +81,13 @@ class Analyzer : public RecordSink {
   void on_dns(const DnsRecord& d) override;
   // Runs every detector over what was seen so far; strongest first.
   std::vector<core::Finding> findings() const;
-  const AnalyzerStats& stats() const { return stats_; }
+  AnalyzerStats stats() const;
   const HuntConfig& config() const { return cfg_; }
-
- // Aggregated state, private to the library (src/detectors.hpp).
-  struct Impl;
 
  private:
   HuntConfig cfg_;
-  AnalyzerStats stats_;
-  std::unique_ptr<Impl> impl_;
+  std::uint64_t conns_ = 0, dns_ = 0;
+  std::unique_ptr<HuntState> state_;
 };
 
 // The registered domain of a DNS name ("a.b.example.co.uk" -> "example.co.uk").

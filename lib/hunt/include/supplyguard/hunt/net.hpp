@@ -86,6 +86,22 @@ class NetSet {
 // RFC 1918 + IPv6 ULA (fc00::/7) + loopback/link-local: what "internal" means unless told.
 NetSet default_internal_nets();
 
+// Why an address can never be an "external destination" of a host (it is not a remote peer):
+enum class NotDestination : std::uint8_t {
+  no = 0,
+  multicast,       // 224.0.0.0/4, ff00::/8: SSDP, LLMNR, mDNS, IGMP, router solicitations, ...
+  broadcast,       // 255.255.255.255, and a subnet broadcast (below)
+  link_local,      // 169.254.0.0/16, fe80::/10: never routed off the link
+  unspecified,     // 0.0.0.0/8, ::: DHCP discovery and other "no address yet" sources/targets
+};
+// `src` and `proto` infer a subnet broadcast when no netmask is known: a UDP/ICMP packet to an
+// IPv4 address whose low k >= 2 bits are all ones while src shares the remaining prefix (of
+// /8 to /30) — the host is sending to its own subnet's broadcast. TCP is never broadcast.
+// `nets` adds the broadcast addresses of known networks (e.g. --internal-net 10.1.2.0/24).
+NotDestination not_a_destination(const IpAddr& dst, const IpAddr& src, std::uint8_t proto,
+                                 const NetSet* nets = nullptr);
+std::string_view not_destination_name(NotDestination why);
+
 enum class Proto : std::uint8_t { icmp = 1, tcp = 6, udp = 17, icmp6 = 58, other = 255 };
 std::string_view proto_name(std::uint8_t proto);
 std::optional<std::uint8_t> parse_proto(std::string_view name);

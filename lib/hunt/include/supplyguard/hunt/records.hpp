@@ -20,6 +20,12 @@ struct ConnRecord {
   std::uint8_t proto = 0;
   std::uint64_t orig_bytes = 0, resp_bytes = 0;  // payload bytes, as Zeek counts them
   std::uint32_t orig_pkts = 0, resp_pkts = 0;
+  // Zeek's local_orig/local_resp when the log has them (-1 unknown, 0 no, 1 yes): the sensor's
+  // own view of which side is local; --internal-net overrides it.
+  std::int8_t local_orig = -1, local_resp = -1;
+  // From Zeek's open_conn.log: a connection still open at log rotation. Its duration so far
+  // feeds long_connection only (the final conn.log line, if any, counts it once).
+  bool still_open = false;
 };
 
 // One DNS response (or query when no response was seen): who asked what, and what it resolved to.

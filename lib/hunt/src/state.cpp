@@ -1,0 +1,294 @@
+// HuntState: ingest of connection and DNS records into bounded tables (see state.hpp for the
+// eviction order and why each rule cannot hide a finding).
+#include "state.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+
+namespace sg::hunt {
+
+namespace {
+
+// The search suffixes resolvers append (corp.local, lan, home.arpa, ...) end in these.
+bool private_tld(std::string_view tld) {
+  static constexpr std::string_view kTlds[] = {"local", "lan", "localdomain", "internal", "corp", "home",
+                                               "intranet", "private", "domain", "arpa", "localhost"};
+  for (auto t : kTlds)
+    if (t == tld) return true;
+  return false;
+}
+
+// Keys of lookup services (DNSBLs, Team Cymru's IP-to-ASN, reverse zones): a reversed IPv4
+// address ("4.3.2.1.origin..."), IPv6 nibbles, or an AS number. They are unique per lookup but
+// carry no data, so they do not count as tunnel names.
+bool looks_like_lookup_key(std::string_view sub) {
+  int numeric = 0, nibbles = 0, labels = 0;
+  std::size_t start = 0;
+  while (start <= sub.size() && labels < 32) {
+    std::size_t end = sub.find('.', start);
+    if (end == std::string_view::npos) end = sub.size();
+    const std::string_view l = sub.substr(start, end - start);
+    ++labels;
+    const bool digits = !l.empty() && l.size() <= 3 && std::all_of(l.begin(), l.end(), [](char c) { return c >= '0' && c <= '9'; });
+    const bool nibble = l.size() == 1 && std::isxdigit(static_cast<unsigned char>(l[0]));
+    if (labels == 1 && l.size() > 2 && (l[0] | 0x20) == 'a' && (l[1] | 0x20) == 's' &&
+        std::all_of(l.begin() + 2, l.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      return true;  // AS4134.asn.cymru.com
+    if (digits && numeric == labels - 1) ++numeric;
+    if (nibble && nibbles == labels - 1) ++nibbles;
+    start = end + 1;
+  }
+  return numeric >= 4 || nibbles >= 8;
+}
+
+}  // namespace
+
+void HuntState::add_conn(const ConnRecord& c) {
+  now_ = std::max(now_, c.ts);
+  // Which side is local: Zeek's own flags when the sensor set any (a sensor without
+  // Site::local_nets writes F/F everywhere, which says nothing), unless --internal-net was given.
+  bool orig_local, resp_local;
+  if (!cfg_.internal_given && (c.local_orig == 1 || c.local_resp == 1)) {
+    orig_local = c.local_orig == 1;
+    resp_local = c.local_resp == 1;
+  } else {
+    orig_local = cfg_.internal.contains(c.orig);
+    resp_local = cfg_.internal.contains(c.resp);
+  }
+  const bool from_mgmt = cfg_.mgmt.contains(c.orig);
+  const bool outbound = orig_local && !resp_local;
+  const bool mgmt_out = from_mgmt && !cfg_.mgmt.contains(c.resp);
+  if (!outbound && !mgmt_out) return;
+  // ICMP errors and informational replies (unreachable, time exceeded, neighbour discovery, ...)
+  // answer someone else's packet: they are not callbacks. Zeek and our flow table put the ICMP
+  // type in orig_port. Echo and timestamp requests stay (ping can be a beacon).
+  const bool icmp_reply = (c.proto == 1 && c.orig_port != 8 && c.orig_port != 13) ||
+                          (c.proto == 58 && c.orig_port != 128);
+  if (icmp_reply || not_a_destination(c.resp, c.orig, c.proto, &cfg_.internal) != NotDestination::no) {
+    ++not_destination_;
+    return;
+  }
+  if (c.duration >= cfg_.long_connection) {
+    // open_conn.log repeats a connection at every rotation: keep its longest view only (and the
+    // final conn.log view when it comes). Indexed by a hash of the connection's identity.
+    std::uint64_t id[6] = {std::uint64_t(c.ts), c.orig.hi(), c.orig.lo(), c.resp.hi(), c.resp.lo(),
+                           std::uint64_t(c.orig_port) << 16 | c.resp_port};
+    const std::uint64_t h = state_hash(id, sizeof id);
+    if (auto it = long_index_.find(h); it != long_index_.end()) {
+      ConnRecord& o = long_conns_[it->second];
+      if (c.duration > o.duration || !c.still_open) o = c;
+    } else if (long_conns_.size() < cfg_.max_long_conns) {
+      long_index_.emplace(h, long_conns_.size());
+      long_conns_.push_back(c);
+      bytes_ += sizeof(ConnRecord) + 32;
+    } else {
+      ++drops_.long_conns_untracked;
+    }
+  }
+  if (c.still_open) return;  // counted when its final conn.log line comes
+
+  PairMap& table = from_mgmt ? mgmt_pairs_ : pairs_;
+  const PairKey key{c.orig, c.resp, c.resp_port, c.proto};
+  auto it = table.find(key);
+  if (it == table.end()) {
+    if (from_mgmt) {
+      if (table.size() >= cfg_.max_mgmt_pairs) {
+        ++drops_.mgmt_pairs_untracked;
+        return;
+      }
+    } else if (table.size() >= cfg_.max_pairs || (over_budget() && table.size() >= next_pair_room_)) {
+      make_room_for_pairs();
+      // Over budget and nothing more to evict cheaply: look again after 1/8 more pairs, so a
+      // full pass is never paid per record.
+      next_pair_room_ = pairs_.size() + std::max<std::size_t>(1024, pairs_.size() / 8);
+    }
+    it = table.emplace(key, PairStats{}).first;
+    it->second.first = c.ts;
+    it->second.outbound = outbound;
+    it->second.from_mgmt = from_mgmt;
+    bytes_ += kPairNodeBytes;
+    pair_bytes_ += kPairNodeBytes;
+  }
+  PairStats& p = it->second;
+  p.first = std::min(p.first, c.ts);
+  p.last = std::max(p.last, c.ts + std::max<Micros>(0, c.duration));
+  ++p.conns;
+  p.out_bytes += c.orig_bytes;
+  p.in_bytes += c.resp_bytes;
+  // Over budget even after eviction: keep counting, stop storing callbacks (a pair already
+  // holding min_callbacks can still be scored on what it has).
+  if (p.calls.size() < cfg_.max_calls_per_pair && (!over_budget() || p.calls.size() < cfg_.beacon.min_callbacks)) {
+    const std::size_t cap = p.calls.capacity();
+    p.calls.push_back({c.ts, c.orig_bytes + c.resp_bytes});
+    bytes_ += (p.calls.capacity() - cap) * sizeof(Callback);
+    pair_bytes_ += (p.calls.capacity() - cap) * sizeof(Callback);
+  } else {
+    ++p.calls_dropped;
+    ++drops_.callbacks_not_kept;
+  }
+}
+
+void HuntState::make_room_for_pairs() {
+  // Evict down to 3/4 of the cap (and of the budget) so passes are rare: amortised O(1) per record.
+  const std::size_t target = cfg_.max_pairs - cfg_.max_pairs / 4;
+  const std::size_t byte_target = cfg_.memory_budget - cfg_.memory_budget / 4;
+  // The byte budget only asks pairs to shrink while they hold at least half of it.
+  auto done = [&] { return pairs_.size() <= target && (bytes_ <= byte_target || pair_bytes_ <= byte_target / 2); };
+  auto erase_if = [&](auto&& pred, std::uint64_t& counter) {
+    for (auto it = pairs_.begin(); it != pairs_.end() && !done();) {
+      if (pred(it->second)) {
+        bytes_ -= pair_bytes(it->second);
+        pair_bytes_ -= pair_bytes(it->second);
+        it = pairs_.erase(it);
+        ++counter;
+      } else {
+        ++it;
+      }
+    }
+  };
+  // 1. Single connections too small for exfil and too short for long_connection (which keeps
+  //    its own list): such a pair only matters if it repeats, and then it comes back.
+  erase_if([&](const PairStats& p) { return p.conns == 1 && p.out_bytes < cfg_.exfil_min_bytes; },
+           drops_.singleton_pairs_evicted);
+  if (done()) return;
+  // 2. Pairs silent longer than any gap a scored beacon leaves, still short of a series.
+  erase_if(
+      [&](const PairStats& p) {
+        return now_ - p.last > cfg_.evict_idle_after && p.conns < cfg_.beacon.min_callbacks &&
+               p.out_bytes < cfg_.exfil_min_bytes;
+      },
+      drops_.idle_pairs_evicted);
+  if (done()) return;
+  // 3. Evidence is lost now: the weakest pairs (fewest connections, then oldest) go.
+  std::vector<std::pair<std::pair<std::uint64_t, Micros>, PairKey>> order;
+  order.reserve(pairs_.size());
+  for (const auto& [k, p] : pairs_) order.push_back({{p.conns, p.last}, k});
+  const std::size_t over_count = pairs_.size() > target ? pairs_.size() - target : 0;
+  const std::size_t n = std::max<std::size_t>({over_count, pairs_.size() / 8, 1});
+  if (n >= order.size()) return;
+  std::nth_element(order.begin(), order.begin() + std::ptrdiff_t(n), order.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (std::size_t i = 0; i < n; ++i) {
+    auto it = pairs_.find(order[i].second);
+    bytes_ -= pair_bytes(it->second);
+    pair_bytes_ -= pair_bytes(it->second);
+    pairs_.erase(it);
+    ++drops_.pairs_evicted_at_budget;
+  }
+}
+
+void HuntState::add_dns(const DnsRecord& d) {
+  now_ = std::max(now_, d.ts);
+  if (d.query.empty()) return;
+  for (const auto& a : d.answers) {
+    auto it = names_.find(a);
+    if (it != names_.end()) {
+      it->second = d.query;
+    } else if (names_.size() < cfg_.max_names) {
+      names_.emplace(a, d.query);
+      bytes_ += kNameBytes + d.query.size();
+    } else {
+      ++drops_.names_untracked;
+    }
+  }
+  if (d.response_only) return;
+  std::string reg = tunnel_domain(d.query);
+  auto it = domains_.find(reg);
+  if (it == domains_.end()) {
+    if (domains_.size() >= cfg_.max_domains || (over_budget() && domains_.size() >= next_domain_room_)) {
+      make_room_for_domains();
+      next_domain_room_ = domains_.size() + std::max<std::size_t>(256, domains_.size() / 8);
+    }
+    if (domains_.size() >= cfg_.max_domains) {
+      ++drops_.domains_untracked;
+      return;
+    }
+    it = domains_.emplace(std::move(reg), DomainStats{}).first;
+    it->second.first = d.ts;
+    it->second.client = d.client;
+  }
+  const std::size_t before = domain_bytes(it->first, it->second);
+  it->second.observe(d, it->first, cfg_);
+  bytes_ += domain_bytes(it->first, it->second) - before;
+}
+
+void HuntState::make_room_for_domains() {
+  // A domain with at most one distinct subdomain is ordinary lookups, never a tunnel.
+  const std::size_t target = over_budget() ? domains_.size() / 2 : cfg_.max_domains - cfg_.max_domains / 4;
+  for (auto it = domains_.begin(); it != domains_.end() && domains_.size() > target;) {
+    if (it->second.unique.size() <= 1) {
+      bytes_ -= domain_bytes(it->first, it->second);
+      it = domains_.erase(it);
+      ++drops_.domains_evicted;
+    } else {
+      ++it;
+    }
+  }
+}
+
+std::string HuntState::tunnel_domain(const std::string& query) const {
+  std::string reg = registered_domain(query);
+  const auto dot = reg.rfind('.');
+  if (dot == std::string::npos || !private_tld(std::string_view(reg).substr(dot + 1))) return reg;
+  // "x.tunnel.example.net.corp.local": a resolver appended its search suffix. Strip the trailing
+  // private labels (and, if what is left does not end in a plausible TLD, one more label: the
+  // organisation's own, as in ".mycompany.local"), then count the query under the registered
+  // domain left. A domain we already track wins over the heuristic.
+  std::vector<std::string_view> labels;
+  for (std::size_t start = 0;;) {
+    const auto end = query.find('.', start);
+    labels.push_back(std::string_view(query).substr(start, end == std::string::npos ? std::string::npos : end - start));
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  std::size_t k = 0;
+  while (k < labels.size() && private_tld(labels[labels.size() - 1 - k])) ++k;
+  auto plausible_tld = [](std::string_view l) {
+    return l.size() >= 2 && l.size() <= 6 && std::all_of(l.begin(), l.end(), [](char c) { return c >= 'a' && c <= 'z'; });
+  };
+  std::string fallback;
+  for (std::size_t strip : {k, k + 1}) {
+    if (strip == 0 || labels.size() < strip + 2) continue;
+    const std::size_t keep = labels.size() - strip;
+    std::string rest(query.data(), std::size_t(labels[keep - 1].data() + labels[keep - 1].size() - query.data()));
+    std::string inner = registered_domain(rest);
+    if (domains_.count(inner)) return inner;
+    if (fallback.empty() && plausible_tld(labels[keep - 1])) fallback = std::move(inner);
+  }
+  return fallback.empty() ? reg : fallback;
+}
+
+void DomainStats::observe(const DnsRecord& d, std::string_view reg, const HuntConfig& cfg) {
+  ++queries;
+  first = std::min(first, d.ts);
+  last = std::max(last, d.ts);
+  if (d.qtype == 16 || d.qtype == 10 || d.qtype == 5 || d.qtype == 15) ++txt_null;
+  if (clients.size() < cfg.max_domain_clients && std::find(clients.begin(), clients.end(), d.client) == clients.end())
+    clients.push_back(d.client);
+  // The subdomain part: everything left of the registered domain (wherever it sits: a search
+  // suffix may follow it).
+  const auto at = d.query.find(reg);
+  if (at == std::string::npos || at < 2) return;
+  const std::string_view sub(d.query.data(), at - 1);
+  if (looks_like_lookup_key(sub)) return;
+  ++with_sub;
+  std::size_t longest = 0, run = 0;
+  int counts[256] = {0};
+  for (char c : sub) {
+    run = c == '.' ? 0 : run + 1;
+    longest = std::max(longest, run);
+    ++counts[static_cast<unsigned char>(c)];
+  }
+  if (longest >= 24 || sub.size() >= 40) ++long_names;
+  double h = 0.0;
+  for (int n : counts)
+    if (n) {
+      const double p = double(n) / double(sub.size());
+      h -= p * std::log2(p);
+    }
+  entropy_sum += h;
+  if (unique.size() < cfg.max_unique_per_domain) unique.insert(state_hash(sub.data(), sub.size()));
+}
+
+}  // namespace sg::hunt
