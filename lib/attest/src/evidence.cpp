@@ -20,6 +20,7 @@ std::string evidence_category(const std::string& path) {
       {"proc/modules", "modules"},
       {"lib/modules", "modules"},
       {"lib/firmware", "firmware"},
+      {"sys/kernel/security/ima", "ima"},  // before the event log's prefix: first match wins
       {"sys/kernel/security", "eventlog"},
       {"sys/class/tpm", "eventlog"},
       {"proc/net", "host"},

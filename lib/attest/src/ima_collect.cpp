@@ -19,7 +19,7 @@ void collect_ima(const std::filesystem::path& root, Snapshot& s) {
     if (!std::filesystem::exists(root / rel, ec)) continue;
     std::ifstream in(root / rel, std::ios::binary);
     if (!in) {
-      s.unreadable.push_back({rel, std::strerror(errno)});
+      s.unreadable.push_back({rel, std::strerror(errno), evidence_category(rel), "", ""});
       return;
     }
     // securityfs reports size 0: read in chunks up to the bound.
@@ -28,7 +28,7 @@ void collect_ima(const std::filesystem::path& root, Snapshot& s) {
     while (in.read(buf, sizeof buf) || in.gcount() > 0) {
       data.insert(data.end(), buf, buf + in.gcount());
       if (data.size() > kMaxListBytes) {
-        s.unreadable.push_back({rel, "larger than 512 MiB: not read (no partial list is kept)"});
+        s.unreadable.push_back({rel, "larger than 512 MiB: not read (no partial list is kept)", evidence_category(rel), "", ""});
         return;
       }
     }
@@ -37,7 +37,7 @@ void collect_ima(const std::filesystem::path& root, Snapshot& s) {
       s.ima.present = true;
       s.ima.source = rel;
     } catch (const core::InputError& e) {
-      s.unreadable.push_back({rel, e.what()});
+      s.unreadable.push_back({rel, e.what(), evidence_category(rel), "", ""});
     }
     return;
   }
