@@ -90,6 +90,7 @@ class SqlStore final : public Store {
     select_owner_ = c_->prepare(
         "SELECT host FROM addresses WHERE address = $1 ORDER BY CASE origin WHEN 'inventory' THEN 0 ELSE 1 END"
         " LIMIT 1");
+    select_time_ = c_->prepare("SELECT bucket, severity, n FROM agg_time ORDER BY bucket, severity");
     select_owned_ = c_->prepare("SELECT address FROM addresses WHERE host = $1");
     if (!read_only) aggs_ = prepare_aggregates(*c_);
   }
@@ -159,6 +160,13 @@ class SqlStore final : public Store {
     std::size_t n = 0;
     c_->query(select_count_, {}, [&](const db::Row& r) { n = std::strtoull(r[0].value_or("0").c_str(), nullptr, 10); });
     v.stored_findings = n;
+    c_->query(select_time_, {}, [&](const db::Row& r) {
+      TimeCount t;
+      t.hour = std::strtoll(r[0].value_or("0").c_str(), nullptr, 10);
+      t.severity = core::Severity(std::clamp(std::atoi(r[1].value_or("0").c_str()), 0, int(core::Severity::critical)));
+      t.count = std::strtoull(r[2].value_or("0").c_str(), nullptr, 10);
+      v.timeline.push_back(t);
+    });
     return v;
   }
 
@@ -446,7 +454,7 @@ class SqlStore final : public Store {
   int insert_staged_ = -1, insert_staged_bodies_ = -1;
   int insert_finding_, insert_body_, upsert_host_, drop_addresses_, upsert_address_, upsert_snapshot_, log_file_;
   int select_hosts_, select_addresses_, select_light_, select_full_, select_aggs_, select_corr_all_,
-      select_corr_multi_, select_members_, select_count_, select_generation_, select_owner_, select_owned_;
+      select_corr_multi_, select_members_, select_count_, select_generation_, select_owner_, select_owned_, select_time_;
 };
 
 }  // namespace

@@ -46,6 +46,13 @@ struct HostVerdict {
   std::string why;                       // one human sentence
 };
 
+// Findings per hour and severity (the dashboard's chart at scale, from aggregates).
+struct TimeCount {
+  core::Micros hour = 0;  // start of the hour
+  core::Severity severity = core::Severity::info;
+  std::size_t count = 0;
+};
+
 // Everything the report and the dashboard show, computed from one consistent read of the store.
 struct FleetView {
   std::vector<HostVerdict> verdicts;     // one per host, worst first
@@ -55,6 +62,7 @@ struct FleetView {
   // Set by Store::overview(), which reads aggregates only: `findings` then holds the correlations
   // alone and this is how many findings the store holds; pages fetch findings per request.
   std::optional<std::size_t> stored_findings;
+  std::vector<TimeCount> timeline;       // overview(): the stored findings per hour and severity
 };
 
 // One page of findings in id order; `next_after` is the id to pass as `after` for the next page
@@ -89,7 +97,7 @@ struct ServeOptions {
   // Over a store at scale (all three set by `serve`): load() returns Store::overview() (no plane
   // findings); host pages and /api/findings query the store per request; the overview is reloaded
   // in the background, and only when generation() changed.
-  std::function<FindingPage(const FindingFilter&)> find;
+  std::function<FindingPage(const FindingFilter&, const std::function<std::string(const std::string&)>& model_of)> find;
   std::function<std::vector<StoredFinding>(const std::string& host, const std::vector<std::string>& addresses,
                                            std::size_t limit)>
       host_findings;
