@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <optional>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -37,7 +38,30 @@ struct Snapshot {
   FleetView view;
   web::ViewIndex index;
   std::string generation;
+
+  // Pages rendered from this snapshot alone (the dashboard, /api/hosts) are the same for every
+  // reader until the next snapshot: render each once. Bounded: a few hundred distinct pages.
+  std::shared_ptr<const std::string> rendered(const std::string& key, const std::function<std::string()>& render) const {
+    {
+      std::lock_guard lock(mu);
+      if (auto it = pages.find(key); it != pages.end()) return it->second;
+    }
+    auto body = std::make_shared<const std::string>(render());
+    std::lock_guard lock(mu);
+    if (pages.size() < 256) pages.emplace(key, body);
+    return body;
+  }
+  mutable std::mutex mu;
+  mutable std::map<std::string, std::shared_ptr<const std::string>> pages;
 };
+
+// The cache key of a request: path and parameters, never the token.
+std::string page_key(const Request& req) {
+  std::string key = req.path;
+  for (const auto& [name, value] : req.params)
+    if (name != "token") key += "\n" + name + "=" + value;
+  return key;
+}
 
 // Re-reads the store at most every couple of seconds: a dashboard reload per second by several
 // people must not turn into as many full reads of a large store. With a generation check (a
@@ -264,7 +288,8 @@ void serve(const ServeOptions& options) {
     const auto snap = cache.get();
     // A page, not the fleet: at scale the host table is cut into pages (?after=HOST).
     const auto [begin, count] = at_scale ? host_page_range(req, snap->index) : std::pair<std::size_t, std::size_t>{0, SIZE_MAX};
-    res.set_content(web::dashboard_page(snap->index, begin, count), kHtml);
+    const auto body = snap->rendered(page_key(req), [&, b = begin, n = count] { return web::dashboard_page(snap->index, b, n); });
+    res.set_content(*body, kHtml);
   });
   svr.Get(R"(/host/([\s\S]+))", [&cache, &options, at_scale](const Request& req, Response& res) {
     const auto snap = cache.get();
@@ -276,7 +301,16 @@ void serve(const ServeOptions& options) {
     res.set_content(web::host_page(index, host, slice.total), kHtml);
   });
   svr.Get("/api/hosts", [&cache](const Request& req, Response& res) {
-    send_json(res, web::api_hosts(cache.get()->index, web::Params(req.params.begin(), req.params.end())));
+    const auto snap = cache.get();
+    int status = 200;
+    const auto body = snap->rendered(page_key(req), [&] {
+      auto r = web::api_hosts(snap->index, web::Params(req.params.begin(), req.params.end()));
+      status = r.status;
+      return r.body;
+    });
+    res.status = status;
+    if (res.status == 200 && body->find("{\"error\"", 0) == 0) res.status = 400;  // a cached error
+    res.set_content(*body, kJson);
   });
   svr.Get(R"(/api/hosts/([\s\S]+))", [&cache, &options, at_scale](const Request& req, Response& res) {
     const auto snap = cache.get();
