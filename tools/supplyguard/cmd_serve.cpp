@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -63,13 +64,18 @@ int run_serve(const ServeCliOptions& o) {
   auto overview_store = std::shared_ptr<fleet::Store>(fleet::Store::open(url, {o.min_hosts}, read_only));
   auto query_store = std::shared_ptr<fleet::Store>(fleet::Store::open(url, {o.min_hosts}, true));
   auto overview_mu = std::make_shared<std::mutex>(), query_mu = std::make_shared<std::mutex>();
-  {
-    const auto first = overview_store->overview();
-    std::cerr << "supplyguard serve: " << url << (read_only ? " (read-only)" : "") << ": " << first.verdicts.size()
-              << " hosts, " << first.stored_findings.value_or(0) + first.correlations.size() << " findings\n";
-  }
-  so.load = [overview_store, overview_mu] {
+  // Read once up front (a wrong --db fails here with exit 2) and handed to the server as its first
+  // snapshot, so the first requests do not wait for a second read.
+  auto first = std::make_shared<std::optional<fleet::FleetView>>(overview_store->overview());
+  std::cerr << "supplyguard serve: " << url << (read_only ? " (read-only)" : "") << ": " << (*first)->verdicts.size()
+            << " hosts, " << (*first)->stored_findings.value_or(0) + (*first)->correlations.size() << " findings\n";
+  so.load = [overview_store, overview_mu, first] {
     std::lock_guard lock(*overview_mu);
+    if (first->has_value()) {
+      fleet::FleetView v = std::move(**first);
+      first->reset();
+      return v;
+    }
     return overview_store->overview();
   };
   so.generation = [overview_store, overview_mu] {

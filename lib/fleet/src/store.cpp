@@ -370,6 +370,7 @@ class SqlStore final : public Store {
   void end_findings(IngestStats& st) {
     if (pg_) flush_stage(st);
     delta_.flush(*c_, aggs_);
+    delta_rows_ = 0;
   }
 
   void insert(Prepared& f, const std::string& source, IngestStats& st) {
@@ -402,6 +403,11 @@ class SqlStore final : public Store {
     if (c_->run(insert_finding_, p) > 0) {
       c_->run(insert_body_, {p[0], std::move(f.line)});
       delta_.add(r);
+      // Bounded memory on a large file: merge into the aggregate rows every so often (same transaction).
+      if (++delta_rows_ >= kStageRows) {
+        delta_.flush(*c_, aggs_);
+        delta_rows_ = 0;
+      }
       ++st.findings_added;
     } else {
       ++st.findings_already_present;
@@ -438,6 +444,7 @@ class SqlStore final : public Store {
     c_->exec("TRUNCATE sg_staging");
     st.findings_added += added;
     st.findings_already_present += staged_rows_ - added;
+    delta_.flush(*c_, aggs_);  // bounded memory; still sorted per flush, still one transaction
     staged_.clear();
     staged_rows_ = 0;
   }
@@ -448,7 +455,7 @@ class SqlStore final : public Store {
   AggregateStatements aggs_{};
   AggregateDelta delta_;
   std::string staged_;
-  std::size_t staged_rows_ = 0;
+  std::size_t staged_rows_ = 0, delta_rows_ = 0;
   std::vector<db::Value> params_;
   std::map<std::string, int> statements_;
   int insert_staged_ = -1, insert_staged_bodies_ = -1;

@@ -375,6 +375,7 @@ void serve(const ServeOptions& options) {
     }
     g_server = &svr;
   }
+  cache.get();  // the first snapshot before the first request, not during it
   log(now_iso() + " listening on http://" + bound + "/");
   if (options.ready) options.ready(bound);
   svr.listen_after_bind();
