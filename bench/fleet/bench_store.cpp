@@ -1,11 +1,19 @@
-// bench_fleet_store [--findings N] [--hosts H] [--dir DIR]: writes an inventory of H hosts and a
-// findings file of N lines (a realistic mix: hunt findings naming an address, attest findings
-// naming a host, some inspect), then times
-//   ingest   fleet::ingest(sqlite:DIR/bench.db, {file}, inventory)   parse + attribute + store
-//   verdict  Store::assess()                                         verdicts + correlations
-//   view     Store::load_view()                                      every finding body (report/dashboard)
-// Prints one line per figure; the targets are ingest 1 000 000 < 30 s, verdicts 10 000 hosts < 5 s.
+// bench_fleet_store [--findings N] [--hosts H] [--dir DIR] [--db URL] [--serve SUPPLYGUARD] [--readers R]
+// writes an inventory of H hosts and a findings file of N lines (a realistic mix: hunt findings
+// naming an address, attest findings naming a host, some inspect), then times
+//   ingest   fleet::ingest(URL, {file}, inventory)                 parse + attribute + store + aggregates
+//   batch    a further 10 000 new findings ingested, then Store::assess() (verdicts + correlations
+//            from the aggregates: what `fleet verdict` runs) and Store::overview() (the dashboard's)
+//   serve    with --serve: `supplyguard serve` over the store, R readers (default 20) fetching the
+//            dashboard page and /api/hosts in a loop: p50/p95 per route, bytes, and serve's peak RSS
+// URL defaults to sqlite:DIR/bench.db; a postgresql:// URL benchmarks PostgreSQL (bench/fleet/run.sh
+// starts a throwaway cluster). Targets: 10^6 ingested <= 30 s (SQLite); verdicts after a batch
+// <= 1 s; page and API p95 <= 200 ms; serve RSS <= 500 MB.
+#include <httplib.h>
+#include <signal.h>
+#include <spawn.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -15,9 +23,15 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <thread>
+#include <vector>
+#include <algorithm>
+#include <mutex>
 #include <string>
 
 #include "supplyguard/fleet/fleet.hpp"
+
+extern char** environ;
 
 using namespace sg;
 using Clock = std::chrono::steady_clock;
@@ -30,6 +44,21 @@ std::string addr(int host, bool bmc) {
 
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
+// VmHWM of another process, in MB (its peak resident set).
+long peak_rss_of(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(f, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::atol(line.c_str() + 6) / 1024;
+  return -1;
+}
+
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, std::size_t(p * double(v.size() - 1) + 0.5))];
+}
+
 long peak_rss_mb() {
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
@@ -41,7 +70,8 @@ long peak_rss_mb() {
 int main(int argc, char** argv) {
   std::size_t n = 1'000'000;
   int hosts = 10'000;
-  std::string dir;
+  std::string dir, url, serve_bin;
+  int readers = 20;
   bool verdict_only = false;  // --verdict-only DIR: reuse DIR/bench.db from an earlier run (for profiling)
   for (int i = 1; i < argc; ++i)
     if (!std::strcmp(argv[i], "--verdict-only")) verdict_only = true;
@@ -49,6 +79,9 @@ int main(int argc, char** argv) {
     if (!std::strcmp(argv[i], "--findings")) n = std::stoul(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--hosts")) hosts = std::stoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--dir")) dir = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--db")) url = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--serve")) serve_bin = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--readers")) readers = std::stoi(argv[i + 1]);
   }
   bool own_dir = dir.empty();
   if (own_dir) {
@@ -56,9 +89,11 @@ int main(int argc, char** argv) {
     dir = mkdtemp(tmpl);
   }
   const std::string inv = dir + "/inventory.csv", file = dir + "/findings.jsonl", db = dir + "/bench.db";
+  if (url.empty()) url = "sqlite:" + db;
+  const std::string backend = url.rfind("sqlite:", 0) == 0 ? "SQLite" : "PostgreSQL";
   if (verdict_only) {
     auto t0 = Clock::now();
-    const auto a = fleet::Store::open("sqlite:" + db)->assess();
+    const auto a = fleet::Store::open(url)->assess();
     std::printf("verdict  %zu hosts: %.2f s (%zu correlations)\n", a.verdicts.size(), seconds_since(t0), a.correlations.size());
     return 0;
   }
@@ -73,11 +108,12 @@ int main(int argc, char** argv) {
       f << "node-" << h << "," << (h % 2 ? "A" : "B") << ",lot-" << h % 4 << ",\"" << addr(h, false) << ";"
         << addr(h, true) << "\"\n";
   }
-  {  // findings: distinct content per line (so each is a new id), ~70% hunt, 25% attest, 5% inspect
-    std::mt19937_64 rng(1);
-    std::ofstream f(file);
+  // findings: distinct content per line (so each is a new id), ~70% hunt, 25% attest, 5% inspect
+  auto write_findings = [&](const std::string& path, std::size_t n, std::size_t first, std::uint64_t seed) {
+    std::mt19937_64 rng(seed);
+    std::ofstream f(path);
     const char* sev[] = {"info", "low", "low", "medium", "medium", "high", "critical"};
-    for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t i = first; i < first + n; ++i) {
       const int h = int(rng() % std::uint64_t(hosts));
       const auto r = rng() % 100;
       core::Finding x;
@@ -124,42 +160,111 @@ int main(int argc, char** argv) {
       }
       f << core::to_json_line(x) << "\n";
     }
-  }
+  };
+  write_findings(file, n, 0, 1);
   const auto bytes = std::filesystem::file_size(file);
 
   fleet::IngestOptions o;
   o.inventory = inv;
   o.spool = dir + "/spool.jsonl";
   auto t0 = Clock::now();
-  const auto st = fleet::ingest("sqlite:" + db, {file}, o);
+  const auto st = fleet::ingest(url, {file}, o);
   const double t_ingest = seconds_since(t0);
-  std::printf("ingest   %zu findings (%.0f MB) + %d inventory hosts into SQLite: %.2f s (%.0f findings/s), "
-              "%zu added\n",
-              n, double(bytes) / 1e6, hosts, t_ingest, double(n) / t_ingest, st.findings_added);
+  std::printf("ingest   %zu findings (%.0f MB) + %d inventory hosts into %s: %.2f s (%.0f findings/s), %zu added\n",
+              n, double(bytes) / 1e6, hosts, backend.c_str(), t_ingest, double(n) / t_ingest, st.findings_added);
+  std::filesystem::remove(file);
 
-  auto store = fleet::Store::open("sqlite:" + db);
-  if (std::getenv("SG_BENCH_BREAKDOWN")) {  // where ingest's time goes, into a second database
-    t0 = Clock::now();
-    auto batch = fleet::read_input(file);
-    const double t_parse = seconds_since(t0);
-    auto other = fleet::Store::open("sqlite:" + db + ".2");
-    t0 = Clock::now();
-    other->store(batch);
-    std::printf("  breakdown: parse %.2f s, store %.2f s\n", t_parse, seconds_since(t0));
-    std::filesystem::remove(db + ".2");
-  }
+  // A sensor's batch: 10 000 new findings into the populated store, then verdicts.
+  const std::string batch = dir + "/batch.jsonl";
+  write_findings(batch, 10000, n, 2);
+  fleet::IngestOptions ob;
+  ob.spool = o.spool;
+  t0 = Clock::now();
+  fleet::ingest(url, {batch}, ob);
+  const double t_batch = seconds_since(t0);
+  auto store = fleet::Store::open(url);
   t0 = Clock::now();
   const auto a = store->assess();
   const double t_verdict = seconds_since(t0);
+  t0 = Clock::now();
+  const auto over = store->overview();
+  const double t_over = seconds_since(t0);
   std::size_t compromised = 0;
   for (const auto& v : a.verdicts) compromised += v.verdict == fleet::Verdict::compromised;
-  std::printf("verdict  %zu hosts over %zu findings: %.2f s (%zu compromised, %zu correlations)\n", a.verdicts.size(),
-              n, t_verdict, compromised, a.correlations.size());
+  std::printf("batch    10000 more findings ingested: %.2f s; then verdicts for %zu hosts over %zu findings: %.2f s "
+              "(%zu compromised, %zu correlations); dashboard overview %.2f s\n",
+              t_batch, a.verdicts.size(), over.stored_findings.value_or(0), t_verdict, compromised,
+              a.correlations.size(), t_over);
+  if (std::getenv("SG_BENCH_VIEW")) {  // the report's full read, for comparison
+    t0 = Clock::now();
+    const auto view = store->load_view();
+    std::printf("view     load_view of %zu findings: %.2f s\n", view.findings.size(), seconds_since(t0));
+  }
+  std::printf("bench    peak RSS %ld MB", peak_rss_mb());
+  if (backend == "SQLite") std::printf("; database %.0f MB", double(std::filesystem::file_size(db)) / 1e6);
+  std::printf("\n");
+  store.reset();
 
-  t0 = Clock::now();
-  const auto view = store->load_view();
-  std::printf("view     load_view of %zu findings: %.2f s\n", view.findings.size(), seconds_since(t0));
-  std::printf("peak RSS %ld MB; database %.0f MB\n", peak_rss_mb(), double(std::filesystem::file_size(db)) / 1e6);
+  if (!serve_bin.empty()) {
+    const std::string token = "00112233445566778899aabbccddeeff", log = dir + "/serve.log";
+    { std::ofstream(dir + "/token") << token << "\n"; }
+    const std::string cmd = "exec " + serve_bin + " serve --db '" + url + "' --listen 127.0.0.1:0 --quiet --token-file " +
+                            dir + "/token 2> " + log;
+    const char* args[] = {"/bin/sh", "-c", cmd.c_str(), nullptr};
+    pid_t pid = 0;
+    if (posix_spawn(&pid, "/bin/sh", nullptr, nullptr, const_cast<char**>(args), environ) != 0) return 2;
+    int port = 0;
+    t0 = Clock::now();
+    while (!port && seconds_since(t0) < 600) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      std::ifstream f(log);
+      std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+      if (auto at = text.find("listening on http://127.0.0.1:"); at != std::string::npos) port = std::atoi(text.c_str() + at + 30);
+    }
+    const double t_start = seconds_since(t0);
+    if (!port) {
+      std::printf("serve    did not start\n");
+      kill(pid, SIGTERM);
+      return 2;
+    }
+    const char* routes[] = {"/", "/api/hosts", "/host/node-7", "/api/findings?host=node-7&limit=100"};
+    std::vector<double> lat[4];
+    std::size_t bytes_of[4] = {0, 0, 0, 0}, failures = 0;
+    std::mutex mu;
+    std::vector<std::thread> pool;
+    const int per_reader = std::getenv("SG_BENCH_REQUESTS") ? std::atoi(std::getenv("SG_BENCH_REQUESTS")) : 10;
+    t0 = Clock::now();
+    for (int r = 0; r < readers; ++r)
+      pool.emplace_back([&, r] {
+        httplib::Client cli("127.0.0.1", port);
+        cli.set_bearer_token_auth(token);
+        cli.set_read_timeout(120, 0);
+        for (int k = 0; k < per_reader; ++k) {
+          const int route = (r + k) % 4;
+          const auto q0 = Clock::now();
+          auto res = cli.Get(routes[route]);
+          const double ms = seconds_since(q0) * 1000;
+          std::lock_guard lock(mu);
+          if (!res || res->status != 200) {
+            ++failures;
+            continue;
+          }
+          lat[route].push_back(ms);
+          bytes_of[route] = std::max(bytes_of[route], res->body.size());
+        }
+      });
+    for (auto& t : pool) t.join();
+    const double t_load = seconds_since(t0);
+    std::printf("serve    started in %.2f s; %d readers x %d requests in %.2f s, %zu failed\n", t_start, readers,
+                per_reader, t_load, failures);
+    for (int i = 0; i < 4; ++i)
+      std::printf("serve    %-36s p50 %7.1f ms  p95 %7.1f ms  max %7.1f ms  %zu bytes\n", routes[i],
+                  percentile(lat[i], 0.5), percentile(lat[i], 0.95), percentile(lat[i], 1.0), bytes_of[i]);
+    std::printf("serve    peak RSS %ld MB\n", peak_rss_of(pid));
+    kill(pid, SIGTERM);
+    int status = 0;
+    waitpid(pid, &status, 0);
+  }
   if (own_dir) std::filesystem::remove_all(dir);
   return 0;
 }

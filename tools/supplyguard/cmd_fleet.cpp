@@ -1,6 +1,7 @@
 // supplyguard fleet: ingest | verdict | correlate | report. Parsing and wiring only; the store,
 // the verdict rules and the correlations live in lib/fleet.
 #include <algorithm>
+#include <chrono>
 #include <fstream>
 #include <iostream>
 
@@ -16,7 +17,7 @@ constexpr const char* kDefaultDb = "sqlite:supplyguard.db";
 struct FleetOptions {
   std::string db = kDefaultDb;
   std::vector<std::string> files;
-  std::string inventory, spool, out_file, fail_on_verdict;
+  std::string inventory, spool, out_file, fail_on_verdict, older_than;
   std::size_t min_hosts = 3;
   bool quiet = false;
 };
@@ -122,6 +123,33 @@ int run_report(const FleetOptions& o) {
   return core::kExitOk;
 }
 
+// "90d", "36h", "2w": how far back `fleet prune` keeps findings.
+core::Micros parse_age(const std::string& text) {
+  std::size_t used = 0;
+  long long n = -1;
+  try {
+    n = std::stoll(text, &used);
+  } catch (const std::exception&) {
+  }
+  const std::string unit = used < text.size() ? text.substr(used) : "";
+  const core::Micros per = unit == "d" ? 86'400'000'000LL : unit == "h" ? 3'600'000'000LL
+                         : unit == "w" ? 7 * 86'400'000'000LL : 0;
+  if (n <= 0 || per == 0 || n > 100'000)
+    throw core::InputError::in("--older-than", "\"" + text + "\" is not an age like 90d, 36h or 2w");
+  return n * per;
+}
+
+int run_prune(const FleetOptions& o) {
+  const core::Micros age = parse_age(o.older_than);
+  const auto now = std::chrono::duration_cast<std::chrono::microseconds>(
+                       std::chrono::system_clock::now().time_since_epoch()).count();
+  auto store = fleet::Store::open(o.db, {o.min_hosts});
+  const std::size_t n = store->prune(now - age);
+  if (!o.quiet)
+    std::cerr << "pruned " << n << " finding(s) last seen before " << core::format_iso8601(now - age) << "\n";
+  return core::kExitOk;
+}
+
 void add_db(CLI::App* sub, FleetOptions& o) {
   sub->add_option("--db", o.db, "Store: sqlite:PATH (default sqlite:supplyguard.db), a bare path, or postgresql://...");
 }
@@ -190,6 +218,17 @@ void add_fleet(CLI::App& app, Action& action) {
       "Example:\n"
       "  supplyguard fleet correlate --db sqlite:fleet.db --min-hosts 5 --format table");
   correlate->callback([&action, o] { action = [o](Output& out) { return run_correlate(*o, out); }; });
+
+  auto* prune = fleet->add_subcommand("prune", "Delete findings last seen longer ago than --older-than (retention)");
+  add_db(prune, *o);
+  prune->add_option("--older-than", o->older_than, "Age: 90d, 36h, 2w")->required();
+  prune->add_flag("-q,--quiet", o->quiet, "No summary line on stderr");
+  prune->footer(
+      "A finding goes when its last_seen (else first_seen) is older; undated findings stay. The\n"
+      "aggregates behind verdicts and the dashboard are rebuilt in the same transaction.\n"
+      "Example:\n"
+      "  supplyguard fleet prune --older-than 90d --db postgresql://sg@db/fleet");
+  prune->callback([&action, o] { action = [o](Output&) { return run_prune(*o); }; });
 
   auto* report = fleet->add_subcommand("report", "Self-contained HTML report (verdicts, correlations, findings)");
   add_db(report, *o);

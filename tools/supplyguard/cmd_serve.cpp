@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <mutex>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -17,6 +19,7 @@ namespace {
 
 struct ServeCliOptions {
   std::string db = "sqlite:supplyguard.db";
+  std::string read_db;  // a replica: opened read-only, never migrated
   std::string listen = "127.0.0.1:8080";
   std::string token, token_file;
   std::size_t min_hosts = 3;
@@ -53,11 +56,42 @@ int run_serve(const ServeCliOptions& o) {
   fleet::check_serve_options(so);  // bad flags are refused before a database file is created
   // Open and read the store once up front: a wrong --db fails here with exit 2, not on the
   // first page load.
-  std::shared_ptr<fleet::Store> store = fleet::Store::open(o.db, {o.min_hosts});
-  const auto first = store->load_view();
-  std::cerr << "supplyguard serve: " << o.db << ": " << first.verdicts.size() << " hosts, " << first.findings.size()
-            << " findings\n";
-  so.load = [store] { return store->load_view(); };  // the server serialises calls
+  // Two connections: one for the overview the server reloads in the background (aggregates
+  // only), one for the per-request queries (a host's findings, a page of findings). Neither ever
+  // reads every finding.
+  const std::string url = o.read_db.empty() ? o.db : o.read_db;
+  const bool read_only = !o.read_db.empty();
+  auto overview_store = std::shared_ptr<fleet::Store>(fleet::Store::open(url, {o.min_hosts}, read_only));
+  auto query_store = std::shared_ptr<fleet::Store>(fleet::Store::open(url, {o.min_hosts}, true));
+  auto overview_mu = std::make_shared<std::mutex>(), query_mu = std::make_shared<std::mutex>();
+  // Read once up front (a wrong --db fails here with exit 2) and handed to the server as its first
+  // snapshot, so the first requests do not wait for a second read.
+  auto first = std::make_shared<std::optional<fleet::FleetView>>(overview_store->overview());
+  std::cerr << "supplyguard serve: " << url << (read_only ? " (read-only)" : "") << ": " << (*first)->verdicts.size()
+            << " hosts, " << (*first)->stored_findings.value_or(0) + (*first)->correlations.size() << " findings\n";
+  so.load = [overview_store, overview_mu, first] {
+    std::lock_guard lock(*overview_mu);
+    if (first->has_value()) {
+      fleet::FleetView v = std::move(**first);
+      first->reset();
+      return v;
+    }
+    return overview_store->overview();
+  };
+  so.generation = [overview_store, overview_mu] {
+    std::lock_guard lock(*overview_mu);
+    return overview_store->generation();
+  };
+  so.find = [query_store, query_mu](const fleet::FindingFilter& f,
+                                    const std::function<std::string(const std::string&)>& model_of) {
+    std::lock_guard lock(*query_mu);
+    return query_store->find(f, model_of);
+  };
+  so.host_findings = [query_store, query_mu](const std::string& host, const std::vector<std::string>& addresses,
+                                             std::size_t limit) {
+    std::lock_guard lock(*query_mu);
+    return query_store->host_findings(host, addresses, limit);
+  };
   so.log = [quiet = o.quiet](const std::string& line) {
     if (!quiet || line.find(" listening on ") != std::string::npos) std::cerr << line << "\n";
   };
@@ -86,6 +120,8 @@ void add_serve(CLI::App& app, Action& action) {
   auto opts = std::make_shared<ServeCliOptions>();
   auto* serve = app.add_subcommand("serve", "Serve the fleet dashboard and JSON API (loopback, token required)");
   serve->add_option("--db", opts->db, "Store: sqlite:PATH (default sqlite:supplyguard.db), a bare path, or postgresql://...");
+  serve->add_option("--read-db", opts->read_db,
+                    "Read from this store instead (a PostgreSQL replica's URL): opened read-only, never migrated");
   serve->add_option("--listen", opts->listen, "ADDR:PORT to bind (default 127.0.0.1:8080; [::1]:PORT for IPv6; "
                                               "port 0 picks a free one)");
   serve->add_option("--token", opts->token, "Token every request must present (visible in ps: prefer "
@@ -98,7 +134,8 @@ void add_serve(CLI::App& app, Action& action) {
       "Every request needs the token: 'Authorization: Bearer T', or open http://ADDR:PORT/?token=T once in a\n"
       "browser (it sets an HttpOnly, SameSite=Strict session cookie and drops the token from the URL).\n"
       "/healthz answers 'ok' without a token. JSON: /api/hosts, /api/hosts/HOST, /api/correlations,\n"
-      "/api/findings?host=&plane=&type=&model=&min_severity=&limit=  (limit default 1000, max 100000).\n"
+      "/api/findings?host=&plane=&type=&model=&min_severity=&limit=&after=  (limit default 1000, pages of at most\n"
+      "1000 from a store: go on with after=<next_after>). /api/hosts?limit=&after= (default 500, max 2000).\n"
       "Stops on SIGINT/SIGTERM.\n"
       "Example:\n"
       "  od -An -tx1 -N24 /dev/urandom | tr -d ' \\n' > token; chmod 600 token   # hex: safe in ?token=\n"

@@ -72,6 +72,95 @@ FindingRow describe(const core::Finding& f, std::string id) {
   return r;
 }
 
+std::string attribution_key(const FindingRow& r) {
+  if (!r.named_host.empty()) return "h:" + r.named_host;
+  if (!r.address.empty()) return "a:" + r.address;
+  return "u:";
+}
+
+namespace {
+// Keeps `ids` the kReasonCap smallest, sorted.
+void insert_capped(std::vector<std::string>& ids, const std::string& id) {
+  if (ids.size() >= kReasonCap && !(id < ids.back())) return;
+  auto it = std::lower_bound(ids.begin(), ids.end(), id);
+  if (it != ids.end() && *it == id) return;
+  ids.insert(it, id);
+  if (ids.size() > kReasonCap) ids.pop_back();
+}
+}  // namespace
+
+void KeyAggregate::add(const FindingRow& r) {
+  ++findings;
+  if (!worst || r.severity > *worst) worst = r.severity;
+  if (model_hint.empty()) model_hint = r.model_hint;
+  const auto seen = r.last_seen ? r.last_seen : r.first_seen;
+  if (seen && (!latest || *seen > *latest || (*seen == *latest && r.id > latest_id))) {
+    latest = seen;
+    latest_id = r.id;
+  } else if (!latest && latest_id.empty()) {
+    latest_id = r.id;
+  }
+  if (r.severity >= core::Severity::high) high_planes |= 1u << unsigned(r.plane);
+  switch (r.severity) {
+    case core::Severity::critical:
+      ++critical;
+      if (critical_ids.empty() || r.id < critical_ids.front()) {
+        critical_type = r.type;
+        critical_plane = r.plane;
+      }
+      insert_capped(critical_ids, r.id);
+      break;
+    case core::Severity::high:
+      ++high;
+      insert_capped(high_ids, r.id);
+      break;
+    case core::Severity::medium:
+      ++medium;
+      insert_capped(medium_ids, r.id);
+      break;
+    default:
+      break;
+  }
+}
+
+void KeyAggregate::merge(const KeyAggregate& o) {
+  if (key.empty()) key = o.key;
+  findings += o.findings;
+  if (o.worst && (!worst || *o.worst > *worst)) worst = o.worst;
+  if (model_hint.empty()) model_hint = o.model_hint;
+  if (o.latest && (!latest || *o.latest > *latest || (*o.latest == *latest && o.latest_id > latest_id))) {
+    latest = o.latest;
+    latest_id = o.latest_id;
+  } else if (!latest && latest_id.empty()) {
+    latest_id = o.latest_id;
+  }
+  high_planes |= o.high_planes;
+  if (!o.critical_ids.empty() && (critical_ids.empty() || o.critical_ids.front() < critical_ids.front())) {
+    critical_type = o.critical_type;
+    critical_plane = o.critical_plane;
+  }
+  critical += o.critical;
+  high += o.high;
+  medium += o.medium;
+  for (const auto& id : o.critical_ids) insert_capped(critical_ids, id);
+  for (const auto& id : o.high_ids) insert_capped(high_ids, id);
+  for (const auto& id : o.medium_ids) insert_capped(medium_ids, id);
+}
+
+std::string join_ids(const std::vector<std::string>& ids) { return join(ids, " "); }
+
+std::vector<std::string> split_ids(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    auto sp = text.find(' ', start);
+    if (sp == std::string::npos) sp = text.size();
+    if (sp > start) out.push_back(text.substr(start, sp - start));
+    start = sp + 1;
+  }
+  return out;
+}
+
 Assessor::Assessor(const std::vector<HostRecord>& hosts, const std::vector<AddressRecord>& addresses,
                    ViewOptions options)
     : options_(options) {
@@ -123,6 +212,15 @@ int Assessor::resolve_index(const FindingRow& row) {
   return host_index(kUnattributed);
 }
 
+std::string Assessor::resolve_key(const std::string& key) const {
+  if (key.rfind("h:", 0) == 0) return key.substr(2);
+  if (key.rfind("a:", 0) == 0) {
+    auto it = owner_.find(key.substr(2));
+    return it != owner_.end() ? it->second : key.substr(2);
+  }
+  return kUnattributed;
+}
+
 int Assessor::Pool::intern(const std::string& s) {
   auto [it, fresh] = index.try_emplace(s, int(values.size()));
   if (fresh) values.push_back(s);
@@ -130,23 +228,28 @@ int Assessor::Pool::intern(const std::string& s) {
 }
 
 void Assessor::add(const FindingRow& row) {
+  const std::string key = attribution_key(row);
+  auto& k = pending_[key];
+  k.key = key;
+  k.add(row);
+  if (row.corr_kind != CorrKind::none) add_candidate(row);
+}
+
+void Assessor::add_aggregate(const KeyAggregate& k) { fold(k); }
+
+void Assessor::fold(const KeyAggregate& k) {
+  auto& s = hosts_[std::size_t(host_index(resolve_key(k.key)))];
+  if (!s.model_from_record && s.model.empty() && !k.model_hint.empty()) s.model = k.model_hint;
+  s.agg.merge(k);
+}
+
+void Assessor::add_candidate(const FindingRow& row) {
+  if (row.corr_kind == CorrKind::none) return;
   const int h = resolve_index(row);
-  auto& s = hosts_[std::size_t(h)];
-  if (!s.model_from_record && s.model.empty() && !row.model_hint.empty()) s.model = row.model_hint;
-  ++s.findings;
-  if (!s.worst || row.severity > *s.worst) s.worst = row.severity;
-  const bool notable = row.severity >= core::Severity::medium;
-  if (!notable && row.corr_kind == CorrKind::none) return;
   const IdRef id{std::uint32_t(ids_.size()), std::uint32_t(row.id.size())};
   ids_ += row.id;
-  const int type = types_.intern(row.type);
-  int candidate = -1;
-  if (row.corr_kind != CorrKind::none) {
-    candidate = int(candidates_.size());
-    candidates_.push_back({h, row.corr_kind, type, keys_.intern(row.corr_key), id, row.first_seen, row.last_seen});
-  }
-  if (notable) s.notable.push_back({row.severity, row.plane, type, id, candidate});
-  if (row.severity >= core::Severity::high) s.high_planes |= 1u << unsigned(row.plane);
+  candidates_.push_back({h, row.corr_kind, types_.intern(row.type), keys_.intern(row.corr_key), id, row.first_seen,
+                         row.last_seen, row.severity});
 }
 
 std::vector<core::Finding> Assessor::correlate(std::unordered_map<int, std::vector<int>>& member_of,
@@ -312,6 +415,8 @@ std::vector<core::Finding> Assessor::correlate(std::unordered_map<int, std::vect
 }
 
 Assessment Assessor::finish() {
+  for (const auto& [key, k] : pending_) fold(k);
+  pending_.clear();
   Assessment a;
   std::unordered_map<int, std::vector<int>> member_of;  // candidate -> correlation positions
   std::vector<std::string> corr_ids;
@@ -319,39 +424,45 @@ Assessment Assessor::finish() {
   std::vector<std::string> corr_labels;  // "shared_destination 203.0.113.66", for the why
   for (const auto& c : a.correlations)
     corr_labels.push_back(c.type + " " + c.fields.value("destination", c.fields.value("component", std::string())));
+  // Per host, its high-or-above findings that are part of a correlation, most severe first.
+  std::vector<std::vector<int>> correlated_of(hosts_.size());
+  for (const auto& [cand, positions] : member_of) {
+    const auto& c = candidates_[std::size_t(cand)];
+    if (c.severity >= core::Severity::high) correlated_of[std::size_t(c.host)].push_back(cand);
+  }
 
-  for (auto& s : hosts_) {
+  for (std::size_t h = 0; h < hosts_.size(); ++h) {
+    auto& s = hosts_[h];
+    const KeyAggregate& g = s.agg;
     HostVerdict v;
     v.host = s.host;
     v.model = s.model.empty() ? "unknown" : s.model;
     v.batch = s.batch;
-    v.worst = s.worst;
-    v.findings = s.findings;
-    std::sort(s.notable.begin(), s.notable.end(), [&](const Notable& x, const Notable& y) {
-      return x.severity != y.severity ? x.severity > y.severity : id_of(x.id) < id_of(y.id);
+    v.worst = g.worst;
+    v.findings = g.findings;
+    auto& correlated_ids = correlated_of[h];
+    std::sort(correlated_ids.begin(), correlated_ids.end(), [&](int x, int y) {
+      const auto &cx = candidates_[std::size_t(x)], &cy = candidates_[std::size_t(y)];
+      return cx.severity != cy.severity ? cx.severity > cy.severity : id_of(cx.id) < id_of(cy.id);
     });
     std::vector<std::string> reasons, why;
     std::unordered_set<std::string> seen;
     auto reason = [&](std::string_view id) {
       if (seen.emplace(id).second) reasons.emplace_back(id);
     };
-    const auto type_of = [&](const Notable& n) -> const std::string& { return types_.values[std::size_t(n.type)]; };
-    std::size_t critical = 0, correlated = 0;
-    std::set<std::string> corr_types;
-    for (const auto& n : s.notable) {
-      if (n.severity == core::Severity::critical) {
-        reason(id_of(n.id));
-        if (critical++ == 0) why.push_back("critical " + type_of(n) + " (" + std::string(core::to_string(n.plane)) + ")");
-      }
+    bool cut = false;  // a reason list was capped at kReasonCap
+    if (g.critical) {
+      for (const auto& id : g.critical_ids) reason(id);
+      cut |= g.critical > g.critical_ids.size();
+      why.push_back("critical " + g.critical_type + " (" + std::string(core::to_string(g.critical_plane)) + ")");
+      if (g.critical > 1) why.back() += " and " + std::to_string(g.critical - 1) + " more critical";
     }
-    if (critical > 1) why.back() += " and " + std::to_string(critical - 1) + " more critical";
-    for (const auto& n : s.notable) {
-      if (n.severity < core::Severity::high || n.candidate < 0) continue;
-      auto m = member_of.find(n.candidate);
-      if (m == member_of.end()) continue;
-      reason(id_of(n.id));
+    std::size_t correlated = 0;
+    std::set<std::string> corr_types;
+    for (int cand : correlated_ids) {
+      reason(id_of(candidates_[std::size_t(cand)].id));
       ++correlated;
-      for (int pos : m->second) {
+      for (int pos : member_of[cand]) {
         reason(corr_ids[std::size_t(pos)]);
         corr_types.insert(corr_labels[std::size_t(pos)]);
       }
@@ -360,32 +471,31 @@ Assessment Assessor::finish() {
       why.push_back(plural(correlated, "finding") + " shared across the fleet (" +
                     join(std::vector<std::string>(corr_types.begin(), corr_types.end()), ", ") + ")");
     // Two planes agreeing is its own reason, named only when nothing stronger already is.
-    if (std::bitset<8>(s.high_planes).count() >= 2 && reasons.empty()) {
+    if (std::bitset<8>(g.high_planes).count() >= 2 && reasons.empty()) {
       std::vector<std::string> planes;
       for (auto p : {core::Plane::attest, core::Plane::hunt, core::Plane::inspect, core::Plane::fleet})
-        if (s.high_planes & (1u << unsigned(p))) planes.emplace_back(core::to_string(p));
-      for (const auto& n : s.notable)
-        if (n.severity >= core::Severity::high) reason(id_of(n.id));
+        if (g.high_planes & (1u << unsigned(p))) planes.emplace_back(core::to_string(p));
+      for (const auto& id : g.high_ids) reason(id);
+      cut |= g.high > g.high_ids.size();
       why.push_back("high findings on " + std::to_string(planes.size()) + " planes (" + join(planes, ", ") + ")");
     }
     if (!reasons.empty()) {
       v.verdict = Verdict::compromised;
-    } else if (!s.notable.empty()) {
+    } else if (g.high + g.medium > 0) {
       v.verdict = Verdict::suspect;
-      std::size_t high = 0, medium = 0;
-      for (const auto& n : s.notable) {
-        reason(id_of(n.id));
-        (n.severity == core::Severity::high ? high : medium)++;
-      }
+      for (const auto& id : g.high_ids) reason(id);
+      for (const auto& id : g.medium_ids) reason(id);
+      cut |= g.high > g.high_ids.size() || g.medium > g.medium_ids.size();
       std::vector<std::string> parts;
-      if (high) parts.push_back(std::to_string(high) + " high");
-      if (medium) parts.push_back(std::to_string(medium) + " medium");
-      why.push_back(join(parts, " and ") + " finding" + (high + medium == 1 ? "" : "s") +
+      if (g.high) parts.push_back(std::to_string(g.high) + " high");
+      if (g.medium) parts.push_back(std::to_string(g.medium) + " medium");
+      why.push_back(join(parts, " and ") + " finding" + (g.high + g.medium == 1 ? "" : "s") +
                     ", none critical or shared across the fleet");
     } else {
       v.verdict = Verdict::clean;
-      why.push_back(s.findings ? "no finding above low" : "no findings");
+      why.push_back(g.findings ? "no finding above low" : "no findings");
     }
+    if (cut) why.push_back("reasons name the first " + std::to_string(kReasonCap) + " ids per severity");
     v.reasons = std::move(reasons);
     v.why = join(why, "; ");
     a.verdicts.push_back(std::move(v));

@@ -46,6 +46,38 @@ struct FindingRow {
 // Derives the attribution and correlation columns of a finding (at ingest).
 FindingRow describe(const core::Finding& f, std::string id);
 
+// The attribution key of a finding: "h:" + its host name, "a:" + its address, or "u:" (neither).
+// Aggregates are kept per key, not per host, because which host owns an address is decided when
+// reading (an inventory loaded later still attributes earlier findings).
+std::string attribution_key(const FindingRow& r);
+
+// How many finding ids per severity an aggregate keeps for a verdict's `reasons` (the smallest
+// ids, which is the order reasons are listed in). Counts stay exact; a `why` says when a list
+// was cut.
+inline constexpr std::size_t kReasonCap = 32;
+
+// What a verdict needs from one attribution key's findings, kept in the store at ingest
+// (table agg_keys) so that verdicts never read the findings table.
+struct KeyAggregate {
+  std::string key;                       // attribution_key()
+  std::size_t findings = 0;
+  std::optional<core::Severity> worst;
+  std::size_t medium = 0, high = 0, critical = 0;
+  unsigned high_planes = 0;              // bit per core::Plane with a high or critical finding
+  std::string model_hint;                // the first finding's fields.model that was not empty
+  std::optional<core::Micros> latest;    // latest last_seen (else first_seen)
+  std::string latest_id;
+  std::string critical_type;             // type and plane of the smallest-id critical finding
+  core::Plane critical_plane = core::Plane::hunt;
+  std::vector<std::string> critical_ids, high_ids, medium_ids;  // smallest kReasonCap, sorted
+
+  void add(const FindingRow& r);
+  void merge(const KeyAggregate& o);     // o came later (its model hint loses)
+};
+// Space-separated id lists, as the store keeps them.
+std::string join_ids(const std::vector<std::string>& ids);
+std::vector<std::string> split_ids(const std::string& text);
+
 inline constexpr const char* kUnattributed = "unattributed";  // no host, no address
 inline constexpr const char* kFleetHost = "fleet";  // StoredFinding.host of correlations
 
@@ -55,7 +87,15 @@ class Assessor {
   // The host a finding belongs to: its own name, else the owner of its address, else the
   // address itself (an unowned address stays visible as its own host), else "unattributed".
   std::string resolve(const FindingRow& row) const;
+  // The host an attribution key belongs to (resolve() for a key).
+  std::string resolve_key(const std::string& key) const;
+  // One finding (tests, and stores without aggregates): folded into its key's aggregate, and a
+  // correlation candidate when it has a correlation key.
   void add(const FindingRow& row);
+  // What the store keeps: one aggregate per key, and the candidates (findings whose correlation
+  // key was seen from at least two attribution keys, so could reach K hosts).
+  void add_aggregate(const KeyAggregate& k);
+  void add_candidate(const FindingRow& row);
   Assessment finish();
   // Inventory + snapshot records merged (inventory first), plus hosts only findings name.
   std::vector<HostInfo> host_infos() const;
@@ -66,20 +106,10 @@ class Assessor {
   struct IdRef {
     std::uint32_t offset = 0, size = 0;
   };
-  struct Notable {
-    core::Severity severity;
-    core::Plane plane;
-    int type;        // types_ index
-    IdRef id;
-    int candidate;   // candidates_ index, -1 when the finding cannot correlate
-  };
   struct HostState {
     std::string host, model, batch;
     bool model_from_record = false;
-    std::size_t findings = 0;
-    std::optional<core::Severity> worst;
-    std::vector<Notable> notable;  // medium and above
-    unsigned high_planes = 0;      // bit per core::Plane with a high or critical finding
+    KeyAggregate agg;              // every key of the host merged
   };
   // A finding that may take part in a correlation; grouped in finish(), once every host's
   // model is final (a host no record names takes its model from its findings).
@@ -89,6 +119,7 @@ class Assessor {
     int type = 0, key = 0;  // types_ / keys_ indices
     IdRef id;
     std::optional<core::Micros> first, last;
+    core::Severity severity = core::Severity::info;
   };
   struct Pool {
     std::unordered_map<std::string, int> index;
@@ -97,6 +128,7 @@ class Assessor {
   };
   int host_index(const std::string& host);
   int resolve_index(const FindingRow& row);
+  void fold(const KeyAggregate& k);
   std::string_view id_of(IdRef r) const { return std::string_view(ids_).substr(r.offset, r.size); }
   // Correlations, and for each candidate that is part of one, the correlation indices.
   std::vector<core::Finding> correlate(std::unordered_map<int, std::vector<int>>& member_of,
@@ -108,6 +140,7 @@ class Assessor {
   std::vector<HostState> hosts_;
   std::map<std::string, std::vector<std::string>> addresses_;  // host -> addresses
   std::vector<Candidate> candidates_;
+  std::map<std::string, KeyAggregate> pending_;  // add(row): per key, folded in finish()
   Pool types_, keys_;
   std::string ids_;  // arena of finding ids
 };

@@ -29,6 +29,9 @@ class Connection {
   virtual void commit() = 0;
   virtual void rollback() noexcept = 0;
   virtual std::string dialect() const = 0;  // "sqlite" or "postgresql"
+  // PostgreSQL only: runs `COPY ... FROM STDIN` (text format) with the data `next` appends to its
+  // argument until it returns false.
+  virtual void copy_in(const std::string& sql, const std::function<bool(std::string&)>& next) = 0;
 };
 
 std::unique_ptr<Connection> open_sqlite(const std::string& path);

@@ -76,6 +76,31 @@ class Postgres final : public Connection {
     if (PQstatus(conn_) == CONNECTION_OK) PQclear(PQexec(conn_, "ROLLBACK"));
   }
   std::string dialect() const override { return "postgresql"; }
+  void copy_in(const std::string& sql, const std::function<bool(std::string&)>& next) override {
+    ResultPtr start(PQexec(conn_, sql.c_str()), PQclear);
+    if (!start || PQresultStatus(start.get()) != PGRES_COPY_IN) check_result(start, sql);
+    std::string buf;
+    bool failed = false;
+    try {
+      while (next(buf)) {
+        if (buf.size() >= (1u << 20)) {
+          if (PQputCopyData(conn_, buf.data(), int(buf.size())) != 1) break;
+          buf.clear();
+        }
+      }
+      if (!buf.empty()) PQputCopyData(conn_, buf.data(), int(buf.size()));
+    } catch (...) {
+      failed = true;
+      PQputCopyEnd(conn_, "aborted by the client");
+      while (PGresult* r = PQgetResult(conn_)) PQclear(r);
+      throw;
+    }
+    if (!failed && PQputCopyEnd(conn_, nullptr) != 1)
+      throw Unreachable("postgresql: connection lost: " + trim(PQerrorMessage(conn_)));
+    ResultPtr end(PQgetResult(conn_), PQclear);
+    while (PGresult* r = PQgetResult(conn_)) PQclear(r);
+    check_result(end, sql);
+  }
 
  private:
   ResultPtr execute(int statement, const std::vector<Value>& params) {

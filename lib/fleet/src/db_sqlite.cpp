@@ -31,7 +31,9 @@ class Sqlite final : public Connection {
       sqlite3_close(db_);
       throw std::runtime_error("sqlite: cannot open " + path + ": " + msg);
     }
-    sqlite3_busy_timeout(db_, 10000);  // a concurrent `serve` reading must not fail an ingest
+    // Writers take turns (BEGIN IMMEDIATE): several sensors ingesting at once wait for each other
+    // rather than fail, and a concurrent `serve` reading never fails an ingest.
+    sqlite3_busy_timeout(db_, 600000);
     exec("PRAGMA journal_mode=WAL");
     exec("PRAGMA synchronous=NORMAL");
     exec("PRAGMA foreign_keys=ON");
@@ -103,6 +105,9 @@ class Sqlite final : public Connection {
   void commit() override { exec("COMMIT"); }
   void rollback() noexcept override { sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr); }
   std::string dialect() const override { return "sqlite"; }
+  void copy_in(const std::string&, const std::function<bool(std::string&)>&) override {
+    throw std::logic_error("sqlite: COPY is PostgreSQL's");
+  }
 
  private:
   sqlite3_stmt* bind(int statement, const std::vector<Value>& params) {

@@ -7,32 +7,16 @@
 #include <cstdlib>
 #include <stdexcept>
 
+#include <map>
+
 #include "assess.hpp"
 #include "db.hpp"
+#include "store_aggregates.hpp"
+#include "store_schema.hpp"
 #include "supplyguard/fleet/fleet.hpp"
 
 namespace sg::fleet {
 namespace {
-
-constexpr const char* kSchema[] = {
-    "CREATE TABLE IF NOT EXISTS hosts ("
-    " host TEXT NOT NULL, origin TEXT NOT NULL, model TEXT NOT NULL, batch TEXT NOT NULL,"
-    " PRIMARY KEY (host, origin))",
-    "CREATE TABLE IF NOT EXISTS addresses ("
-    " address TEXT NOT NULL, origin TEXT NOT NULL, host TEXT NOT NULL, PRIMARY KEY (address, origin))",
-    "CREATE TABLE IF NOT EXISTS findings ("
-    " id TEXT PRIMARY KEY, named_host TEXT NOT NULL, address TEXT NOT NULL, plane TEXT NOT NULL,"
-    " type TEXT NOT NULL, severity INTEGER NOT NULL, first_seen BIGINT, last_seen BIGINT,"
-    " corr_kind INTEGER NOT NULL, corr_key TEXT NOT NULL, model_hint TEXT NOT NULL,"
-    " source TEXT NOT NULL)",
-    // Bodies apart from the light columns: verdicts scan `findings` without paging through JSON.
-    "CREATE TABLE IF NOT EXISTS finding_bodies (id TEXT PRIMARY KEY, body TEXT NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS snapshots ("
-    " host TEXT NOT NULL, source TEXT NOT NULL, ingested_at TEXT NOT NULL, PRIMARY KEY (host, source))",
-    "CREATE TABLE IF NOT EXISTS ingested_files ("
-    " source TEXT NOT NULL, ingested_at TEXT NOT NULL, findings_added BIGINT NOT NULL,"
-    " findings_present BIGINT NOT NULL, snapshots BIGINT NOT NULL, hosts BIGINT NOT NULL)",
-};
 
 const char* origin_name(Origin o) { return o == Origin::inventory ? "inventory" : "snapshot"; }
 Origin parse_origin(const std::string& s) { return s == "inventory" ? Origin::inventory : Origin::snapshot; }
@@ -40,22 +24,40 @@ Origin parse_origin(const std::string& s) { return s == "inventory" ? Origin::in
 db::Value opt_time(const std::optional<core::Micros>& t) {
   return t ? db::Value(std::to_string(*t)) : std::nullopt;
 }
-std::optional<core::Micros> parse_time(const db::Value& v) {
-  return v ? std::optional<core::Micros>(std::strtoll(v->c_str(), nullptr, 10)) : std::nullopt;
-}
 
 std::string now_iso() {
   using namespace std::chrono;
   return core::format_iso8601(duration_cast<microseconds>(system_clock::now().time_since_epoch()).count());
 }
 
+// COPY text format: backslash, tab, newline and carriage return escaped; NULL is \N.
+void copy_field(std::string& out, const db::Value& v) {
+  if (!v) {
+    out += "\\N";
+    return;
+  }
+  for (char ch : *v) {
+    switch (ch) {
+      case '\\': out += "\\\\"; break;
+      case '\t': out += "\\t"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      default: out += ch;
+    }
+  }
+}
+
+constexpr std::size_t kStageRows = 50000;  // PostgreSQL: COPY this many, then insert them sorted
+constexpr std::size_t kModelScanRows = 100000;  // /api/findings?model=: rows looked at per page
+
 class SqlStore final : public Store {
  public:
-  SqlStore(std::unique_ptr<db::Connection> c, ViewOptions options) : c_(std::move(c)), options_(options) {
-    for (const char* sql : kSchema) c_->exec(sql);
+  SqlStore(std::unique_ptr<db::Connection> c, ViewOptions options, bool read_only)
+      : c_(std::move(c)), options_(options), pg_(c_->dialect() == "postgresql") {
+    prepare_schema(*c_, read_only);
     insert_finding_ = c_->prepare(
         "INSERT INTO findings (id, named_host, address, plane, type, severity, first_seen, last_seen, corr_kind,"
-        " corr_key, model_hint, source) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)"
+        " corr_key, model_hint, source, attr) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)"
         " ON CONFLICT (id) DO NOTHING");
     upsert_host_ = c_->prepare(
         "INSERT INTO hosts (host, origin, model, batch) VALUES ($1,$2,$3,$4)"
@@ -72,13 +74,25 @@ class SqlStore final : public Store {
         " VALUES ($1,$2,$3,$4,$5,$6)");
     select_hosts_ = c_->prepare("SELECT host, origin, model, batch FROM hosts ORDER BY host, origin");
     select_addresses_ = c_->prepare("SELECT address, origin, host FROM addresses ORDER BY address, origin");
-    select_light_ = c_->prepare(
-        "SELECT id, named_host, address, plane, type, severity, first_seen, last_seen, corr_kind, corr_key,"
-        " model_hint FROM findings");
+    select_light_ = c_->prepare(std::string("SELECT ") + kLightColumns + " FROM findings");
     insert_body_ = c_->prepare("INSERT INTO finding_bodies (id, body) VALUES ($1,$2) ON CONFLICT (id) DO NOTHING");
     select_full_ = c_->prepare(
-        "SELECT id, named_host, address, plane, type, severity, first_seen, last_seen, corr_kind, corr_key,"
-        " model_hint, b.body FROM findings f JOIN finding_bodies b USING (id) ORDER BY id");
+        "SELECT f.id, named_host, address, plane, type, severity, first_seen, last_seen, corr_kind, corr_key,"
+        " model_hint, b.body FROM findings f JOIN finding_bodies b ON b.id = f.id ORDER BY f.id");
+    select_aggs_ = c_->prepare(std::string("SELECT ") + kAggKeyColumns + " FROM agg_keys ORDER BY attr");
+    select_corr_all_ = c_->prepare("SELECT corr_kind, corr_key FROM agg_corr ORDER BY corr_kind, corr_key");
+    select_corr_multi_ =
+        c_->prepare("SELECT corr_kind, corr_key FROM agg_corr WHERE multi = 1 ORDER BY corr_kind, corr_key");
+    select_members_ = c_->prepare(std::string("SELECT ") + kLightColumns +
+                                  " FROM findings WHERE corr_key = $1 AND corr_kind = $2 AND corr_kind > 0");
+    select_count_ = c_->prepare("SELECT coalesce(sum(findings), 0) FROM agg_keys");
+    select_generation_ = c_->prepare("SELECT count(*), coalesce(max(ingested_at), '') FROM ingested_files");
+    select_owner_ = c_->prepare(
+        "SELECT host FROM addresses WHERE address = $1 ORDER BY CASE origin WHEN 'inventory' THEN 0 ELSE 1 END"
+        " LIMIT 1");
+    select_time_ = c_->prepare("SELECT bucket, severity, n FROM agg_time ORDER BY bucket, severity");
+    select_owned_ = c_->prepare("SELECT address FROM addresses WHERE host = $1");
+    if (!read_only) aggs_ = prepare_aggregates(*c_);
   }
 
   IngestStats store(const IngestBatch& batch) override {
@@ -98,11 +112,12 @@ class SqlStore final : public Store {
     }
     st.inventory_hosts = batch.inventory_hosts.size();
     st.snapshots = batch.snapshots;
-    std::vector<db::Value> p(12);
+    begin_findings();
     for (const auto& f : batch.findings) {
       Prepared pf = prepare(f);
-      insert(pf, batch.source, p, st);
+      insert(pf, batch.source, st);
     }
+    end_findings(st);
     c_->run(log_file_, {batch.source, now_iso(), std::to_string(st.findings_added),
                         std::to_string(st.findings_already_present), std::to_string(st.snapshots),
                         std::to_string(batch.inventory_hosts.size() + batch.snapshot_hosts.size())});
@@ -115,10 +130,11 @@ class SqlStore final : public Store {
                              const std::function<bool(std::vector<Prepared>&)>& next) override {
     IngestStats st;
     db::Transaction tx(*c_);
-    std::vector<db::Value> p(12);
+    begin_findings();
     std::vector<Prepared> chunk;
     while (next(chunk))
-      for (auto& f : chunk) insert(f, source, p, st);
+      for (auto& f : chunk) insert(f, source, st);
+    end_findings(st);
     c_->run(log_file_, {source, now_iso(), std::to_string(st.findings_added),
                         std::to_string(st.findings_already_present), "0", "0"});
     tx.commit();
@@ -128,12 +144,30 @@ class SqlStore final : public Store {
 
   Assessment assess() override {
     Assessor a = assessor();
-    FindingRow r;  // reused: its strings keep their buffers from row to row
-    c_->query(select_light_, {}, [&](const db::Row& row) {
-      light_row(row, r);
-      a.add(r);
-    });
+    add_aggregates(a);
     return a.finish();
+  }
+
+  FleetView overview() override {
+    Assessor a = assessor();
+    add_aggregates(a);
+    FleetView v;
+    v.hosts = a.host_infos();
+    Assessment as = a.finish();
+    v.verdicts = std::move(as.verdicts);
+    for (const auto& c : as.correlations) v.findings.push_back({c.id(), kFleetHost, c});
+    v.correlations = std::move(as.correlations);
+    std::size_t n = 0;
+    c_->query(select_count_, {}, [&](const db::Row& r) { n = std::strtoull(r[0].value_or("0").c_str(), nullptr, 10); });
+    v.stored_findings = n;
+    c_->query(select_time_, {}, [&](const db::Row& r) {
+      TimeCount t;
+      t.hour = std::strtoll(r[0].value_or("0").c_str(), nullptr, 10);
+      t.severity = core::Severity(std::clamp(std::atoi(r[1].value_or("0").c_str()), 0, int(core::Severity::critical)));
+      t.count = std::strtoull(r[2].value_or("0").c_str(), nullptr, 10);
+      v.timeline.push_back(t);
+    });
+    return v;
   }
 
   FleetView load_view() override {
@@ -143,11 +177,7 @@ class SqlStore final : public Store {
       FindingRow r;
       light_row(row, r);
       a.add(r);
-      auto j = core::Json::parse(*row[11], nullptr, false);
-      // A body that no longer parses means the database was edited by hand: say so loudly.
-      if (j.is_discarded()) throw std::runtime_error("store: finding " + r.id + " has a corrupt body");
-      StoredFinding sf{r.id, a.resolve(r), core::finding_from_json(j, "store", 0)};
-      v.findings.push_back(std::move(sf));
+      v.findings.push_back({r.id, a.resolve(r), body_of(r.id, *row[11])});
     });
     v.hosts = a.host_infos();
     Assessment as = a.finish();
@@ -157,7 +187,164 @@ class SqlStore final : public Store {
     return v;
   }
 
+  FindingPage find(const FindingFilter& filter, const std::function<std::string(const std::string&)>& model_of) override {
+    FindingPage page;
+    if (filter.limit == 0) return page;
+    std::string sql = std::string("SELECT ") + prefixed_light() + ", f.attr, b.body FROM findings f JOIN finding_bodies b"
+                      " ON b.id = f.id WHERE f.id > $1";
+    std::vector<db::Value> params{filter.after};
+    auto param = [&](std::string v) {
+      params.emplace_back(std::move(v));
+      return "$" + std::to_string(params.size());
+    };
+    if (filter.plane) sql += " AND f.plane = " + param(*filter.plane);
+    if (filter.type) sql += " AND f.type = " + param(*filter.type);
+    if (filter.min_severity) sql += " AND f.severity >= " + param(std::to_string(int(*filter.min_severity)));
+    if (filter.host) {
+      sql += " AND f.attr IN (";
+      const auto attrs = attrs_of(*filter.host, owned(*filter.host));
+      for (std::size_t i = 0; i < attrs.size(); ++i) sql += (i ? "," : "") + param(attrs[i]);
+      sql += ")";
+    }
+    const bool by_model = filter.model && model_of;
+    const std::size_t batch = by_model ? std::min<std::size_t>(kModelScanRows, 5000) : filter.limit;
+    sql += " ORDER BY f.id LIMIT " + param(std::to_string(batch));
+    const int stmt = statement(sql);
+    std::map<std::string, std::string> owners;
+    std::size_t scanned = 0;
+    for (;;) {
+      std::size_t rows = 0;
+      std::string last;
+      c_->query(stmt, params, [&](const db::Row& row) {
+        ++rows;
+        last = *row[0];
+        if (page.findings.size() >= filter.limit) return;
+        const std::string host = resolve_attr(row[11].value_or(""), owners);
+        if (filter.host && host != *filter.host) return;
+        if (by_model && model_of(host) != *filter.model) return;
+        FindingRow r;
+        light_row(row, r);
+        page.findings.push_back({r.id, host, body_of(r.id, *row[12])});
+        if (page.findings.size() == filter.limit) page.next_after = r.id;
+      });
+      scanned += rows;
+      if (page.findings.size() >= filter.limit) break;
+      if (rows < batch) {
+        page.next_after.clear();
+        break;
+      }
+      if (!by_model) break;
+      params[0] = last;
+      if (scanned >= kModelScanRows) {  // bounded: say where to go on
+        page.next_after = last;
+        break;
+      }
+    }
+    if (!by_model && page.findings.size() == filter.limit) page.next_after = page.findings.back().id;
+    return page;
+  }
+
+  std::vector<StoredFinding> host_findings(const std::string& host, const std::vector<std::string>& addresses,
+                                           std::size_t limit) override {
+    const auto attrs = attrs_of(host, addresses);
+    std::string sql = std::string("SELECT ") + prefixed_light() + ", f.attr, b.body FROM findings f JOIN finding_bodies b"
+                      " ON b.id = f.id WHERE f.attr IN (";
+    std::vector<db::Value> params;
+    for (const auto& a : attrs) {
+      params.emplace_back(a);
+      sql += (params.size() > 1 ? ",$" : "$") + std::to_string(params.size());
+    }
+    params.emplace_back(std::to_string(limit));
+    sql += ") ORDER BY f.severity DESC, coalesce(f.first_seen, 9223372036854775807), f.id LIMIT $" +
+           std::to_string(params.size());
+    std::vector<StoredFinding> out;
+    std::map<std::string, std::string> owners;
+    c_->query(statement(sql), params, [&](const db::Row& row) {
+      const std::string owner = resolve_attr(row[11].value_or(""), owners);
+      if (owner != host) return;  // an address this host names but another host owns
+      FindingRow r;
+      light_row(row, r);
+      out.push_back({r.id, owner, body_of(r.id, *row[12])});
+    });
+    return out;
+  }
+
+  std::string generation() override {
+    std::string g;
+    c_->query(select_generation_, {}, [&](const db::Row& r) { g = r[0].value_or("") + "/" + r[1].value_or(""); });
+    return g;
+  }
+
+  std::size_t prune(core::Micros before) override {
+    db::Transaction tx(*c_);
+    const std::string cut = std::to_string(before);
+    const std::string old = " coalesce(last_seen, first_seen) < " + cut;
+    c_->exec("DELETE FROM finding_bodies WHERE id IN (SELECT id FROM findings WHERE" + old + ")");
+    const long long n = c_->run(statement("DELETE FROM findings WHERE" + old), {});
+    rebuild_aggregates(*c_);
+    c_->run(log_file_, {"prune before " + core::format_iso8601(before), now_iso(), "0", "0", "0", "0"});
+    tx.commit();
+    return std::size_t(n);
+  }
+
  private:
+  static std::string prefixed_light() {
+    return "f.id, f.named_host, f.address, f.plane, f.type, f.severity, f.first_seen, f.last_seen, f.corr_kind,"
+           " f.corr_key, f.model_hint";
+  }
+
+  static core::Finding body_of(const std::string& id, const std::string& body) {
+    auto j = core::Json::parse(body, nullptr, false);
+    // A body that no longer parses means the database was edited by hand: say so loudly.
+    if (j.is_discarded()) throw std::runtime_error("store: finding " + id + " has a corrupt body");
+    return core::finding_from_json(j, "store", 0);
+  }
+
+  // The attribution keys that can belong to `host`.
+  static std::vector<std::string> attrs_of(const std::string& host, const std::vector<std::string>& addresses) {
+    std::vector<std::string> out{"h:" + host, "a:" + host};
+    for (const auto& a : addresses) out.push_back("a:" + a);
+    if (host == kUnattributed) out.push_back("u:");
+    return out;
+  }
+
+  std::vector<std::string> owned(const std::string& host) {
+    std::vector<std::string> out;
+    c_->query(select_owned_, {host}, [&](const db::Row& r) { out.push_back(r[0].value_or("")); });
+    return out;
+  }
+
+  std::string resolve_attr(const std::string& attr, std::map<std::string, std::string>& cache) {
+    if (attr.rfind("h:", 0) == 0) return attr.substr(2);
+    if (attr.rfind("a:", 0) != 0) return kUnattributed;
+    auto [it, fresh] = cache.try_emplace(attr);
+    if (fresh) {
+      it->second = attr.substr(2);
+      c_->query(select_owner_, {attr.substr(2)}, [&](const db::Row& r) { it->second = r[0].value_or(it->second); });
+    }
+    return it->second;
+  }
+
+  int statement(const std::string& sql) {
+    auto [it, fresh] = statements_.try_emplace(sql, 0);
+    if (fresh) it->second = c_->prepare(sql);
+    return it->second;
+  }
+
+  void add_aggregates(Assessor& a) {
+    c_->query(select_aggs_, {}, [&](const db::Row& row) { a.add_aggregate(key_aggregate_from_row(row)); });
+    // Candidates: correlation keys seen from two or more attribution keys (K >= 2), or all (K <= 1).
+    std::vector<std::pair<std::string, std::string>> keys;
+    c_->query(options_.min_hosts <= 1 ? select_corr_all_ : select_corr_multi_, {},
+              [&](const db::Row& r) { keys.emplace_back(r[0].value_or("0"), r[1].value_or("")); });
+    FindingRow r;
+    for (const auto& [kind, key] : keys)
+      c_->query(select_members_, {key, kind}, [&](const db::Row& row) {
+        light_row(row, r);
+        a.add_candidate(r);
+      });
+  }
+
   Assessor assessor() {
     std::vector<HostRecord> hosts;
     std::vector<AddressRecord> addresses;
@@ -170,48 +357,111 @@ class SqlStore final : public Store {
     return Assessor(hosts, addresses, options_);
   }
 
-  void insert(Prepared& f, const std::string& source, std::vector<db::Value>& p, IngestStats& st) {
+  void begin_findings() {
+    delta_.clear();
+    staged_.clear();
+    staged_rows_ = 0;
+    if (pg_)
+      c_->exec("CREATE TEMP TABLE IF NOT EXISTS sg_staging (id TEXT, named_host TEXT, address TEXT, plane TEXT,"
+               " type TEXT, severity INTEGER, first_seen BIGINT, last_seen BIGINT, corr_kind INTEGER, corr_key TEXT,"
+               " model_hint TEXT, source TEXT, attr TEXT, body TEXT) ON COMMIT DELETE ROWS");
+  }
+
+  void end_findings(IngestStats& st) {
+    if (pg_) flush_stage(st);
+    delta_.flush(*c_, aggs_);
+    delta_rows_ = 0;
+  }
+
+  void insert(Prepared& f, const std::string& source, IngestStats& st) {
     FindingRow r = describe(f.finding, f.id);
-    p[0] = std::move(f.id);
-    p[1] = std::move(r.named_host);
-    p[2] = std::move(r.address);
+    std::vector<db::Value>& p = params_;
+    p.resize(13);
+    p[0] = f.id;
+    p[1] = r.named_host;
+    p[2] = r.address;
     p[3] = std::string(core::to_string(r.plane));
-    p[4] = std::move(r.type);
+    p[4] = r.type;
     p[5] = std::to_string(int(r.severity));
     p[6] = opt_time(r.first_seen);
     p[7] = opt_time(r.last_seen);
     p[8] = std::to_string(int(r.corr_kind));
-    p[9] = std::move(r.corr_key);
-    p[10] = std::move(r.model_hint);
+    p[9] = r.corr_key;
+    p[10] = r.model_hint;
     p[11] = source;
+    p[12] = attribution_key(r);
+    if (pg_) {  // staged for COPY; inserted sorted by id, which keeps concurrent writers deadlock-free
+      for (std::size_t i = 0; i < p.size(); ++i) {
+        copy_field(staged_, p[i]);
+        staged_ += '\t';
+      }
+      copy_field(staged_, f.line);
+      staged_ += '\n';
+      if (++staged_rows_ >= kStageRows) flush_stage(st);
+      return;
+    }
     if (c_->run(insert_finding_, p) > 0) {
       c_->run(insert_body_, {p[0], std::move(f.line)});
+      delta_.add(r);
+      // Bounded memory on a large file: merge into the aggregate rows every so often (same transaction).
+      if (++delta_rows_ >= kStageRows) {
+        delta_.flush(*c_, aggs_);
+        delta_rows_ = 0;
+      }
       ++st.findings_added;
-    }
-    else
+    } else {
       ++st.findings_already_present;
+    }
   }
 
-  static void light_row(const db::Row& row, FindingRow& r) {
-    static const std::string empty;
-    auto text = [&](std::size_t i) -> const std::string& { return row[i] ? *row[i] : empty; };
-    r.id = text(0);
-    r.named_host = text(1);
-    r.address = text(2);
-    r.plane = core::parse_plane(text(3)).value_or(core::Plane::hunt);
-    r.type = text(4);
-    r.severity = core::Severity(std::clamp(std::atoi(text(5).c_str()), 0, int(core::Severity::critical)));
-    r.first_seen = parse_time(row[6]);
-    r.last_seen = parse_time(row[7]);
-    r.corr_kind = CorrKind(std::clamp(std::atoi(text(8).c_str()), 0, int(CorrKind::component)));
-    r.corr_key = text(9);
-    r.model_hint = text(10);
+  void flush_stage(IngestStats& st) {
+    if (staged_rows_ == 0) return;
+    std::size_t offset = 0;
+    c_->copy_in("COPY sg_staging FROM STDIN", [&](std::string& out) {
+      if (offset >= staged_.size()) return false;
+      const std::size_t n = std::min<std::size_t>(staged_.size() - offset, 1u << 20);
+      out.append(staged_, offset, n);
+      offset += n;
+      return true;
+    });
+    if (insert_staged_ < 0) {
+      insert_staged_ = c_->prepare(
+          "INSERT INTO findings (id, named_host, address, plane, type, severity, first_seen, last_seen, corr_kind,"
+          " corr_key, model_hint, source, attr) SELECT id, named_host, address, plane, type, severity, first_seen,"
+          " last_seen, corr_kind, corr_key, model_hint, source, attr FROM sg_staging ORDER BY id"
+          " ON CONFLICT (id) DO NOTHING RETURNING " + std::string(kLightColumns));
+      insert_staged_bodies_ = c_->prepare(
+          "INSERT INTO finding_bodies (id, body) SELECT id, body FROM sg_staging ORDER BY id ON CONFLICT (id) DO NOTHING");
+    }
+    std::size_t added = 0;
+    FindingRow r;
+    c_->query(insert_staged_, {}, [&](const db::Row& row) {
+      light_row(row, r);
+      delta_.add(r);
+      ++added;
+    });
+    c_->run(insert_staged_bodies_, {});
+    c_->exec("TRUNCATE sg_staging");
+    st.findings_added += added;
+    st.findings_already_present += staged_rows_ - added;
+    delta_.flush(*c_, aggs_);  // bounded memory; still sorted per flush, still one transaction
+    staged_.clear();
+    staged_rows_ = 0;
   }
 
   std::unique_ptr<db::Connection> c_;
   ViewOptions options_;
+  bool pg_;
+  AggregateStatements aggs_{};
+  AggregateDelta delta_;
+  std::string staged_;
+  std::size_t staged_rows_ = 0, delta_rows_ = 0;
+  std::vector<db::Value> params_;
+  std::map<std::string, int> statements_;
+  int insert_staged_ = -1, insert_staged_bodies_ = -1;
   int insert_finding_, insert_body_, upsert_host_, drop_addresses_, upsert_address_, upsert_snapshot_, log_file_;
-  int select_hosts_, select_addresses_, select_light_, select_full_;
+  int select_hosts_, select_addresses_, select_light_, select_full_, select_aggs_, select_corr_all_,
+      select_corr_multi_, select_members_, select_count_, select_generation_, select_owner_, select_owned_, select_time_;
 };
 
 }  // namespace
@@ -228,12 +478,12 @@ Store::Prepared Store::prepare(core::Finding f) {
   return p;
 }
 
-std::unique_ptr<Store> Store::open(const std::string& url, ViewOptions options) {
+std::unique_ptr<Store> Store::open(const std::string& url, ViewOptions options, bool read_only) {
   if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0)
-    return std::make_unique<SqlStore>(db::open_postgres(url), options);
+    return std::make_unique<SqlStore>(db::open_postgres(url), options, read_only);
   std::string path = url.rfind("sqlite:", 0) == 0 ? url.substr(7) : url;
   if (path.empty()) throw std::runtime_error("store: empty database path in \"" + url + "\"");
-  return std::make_unique<SqlStore>(db::open_sqlite(path), options);
+  return std::make_unique<SqlStore>(db::open_sqlite(path), options, read_only);
 }
 
 }  // namespace sg::fleet

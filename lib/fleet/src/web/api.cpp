@@ -1,5 +1,6 @@
 #include "web/api.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <set>
 
@@ -7,6 +8,15 @@ namespace sg::fleet::web {
 namespace {
 
 constexpr std::size_t kMaxLimit = 100000;
+constexpr std::size_t kDefaultHosts = 500, kMaxHosts = 2000, kMaxStorePage = 1000;
+
+bool parse_count(const std::string& value, std::size_t max, std::size_t& out) {
+  std::size_t n = 0;
+  auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+  if (value.empty() || ec != std::errc{} || ptr != value.data() + value.size() || n > max) return false;
+  out = n;
+  return true;
+}
 
 core::Json host_json(const ViewIndex& index, const std::string& host) {
   const HostVerdict* v = index.verdict(host);
@@ -41,12 +51,29 @@ ApiResponse api_error(int status, const std::string& message) {
   return {status, dump(j)};
 }
 
-ApiResponse api_hosts(const ViewIndex& index) {
+ApiResponse api_hosts(const ViewIndex& index, const Params& params) {
+  std::size_t limit = kDefaultHosts, begin = 0;
+  for (const auto& [name, value] : params) {
+    if (name != "limit" && name != "after" && name != "token")
+      return api_error(400, "unknown parameter \"" + name + "\"");
+    if (params.count(name) > 1) return api_error(400, "parameter \"" + name + "\" given more than once");
+    if (name == "limit" && !parse_count(value, kMaxHosts, limit))
+      return api_error(400, "limit must be a number 0.." + std::to_string(kMaxHosts));
+    if (name == "after") {
+      begin = index.position(value);
+      if (begin == index.hosts().size()) return api_error(400, "after names an unknown host");
+      ++begin;
+    }
+  }
+  const auto& hosts = index.hosts();
+  const std::size_t end = std::min(hosts.size(), begin + limit);
   core::Json list = core::Json::array();
-  for (const auto& host : index.hosts()) list.push_back(host_json(index, host));
+  for (std::size_t i = begin; i < end; ++i) list.push_back(host_json(index, hosts[i]));
   core::Json j = core::Json::object();
   j["count"] = list.size();
+  j["total"] = hosts.size();
   j["hosts"] = std::move(list);
+  if (end < hosts.size() && end > begin) j["next_after"] = hosts[end - 1];
   return {200, dump(j)};
 }
 
@@ -72,13 +99,14 @@ ApiResponse api_correlations(const ViewIndex& index) {
   return {200, dump(j)};
 }
 
-ApiResponse api_findings(const ViewIndex& index, const Params& params) {
-  static const std::set<std::string> kKnown = {"host", "plane", "type", "model", "min_severity", "limit", "token"};
+ApiResponse api_findings(const ViewIndex& index, const Params& params, const FindFn* find) {
+  static const std::set<std::string> kKnown = {"host", "plane", "type", "model", "min_severity", "limit", "after", "token"};
   FindingFilter filter;
   for (const auto& [name, value] : params) {
     if (!kKnown.count(name)) return api_error(400, "unknown parameter \"" + name + "\"");
     if (params.count(name) > 1) return api_error(400, "parameter \"" + name + "\" given more than once");
     if (name == "host") filter.host = value;
+    else if (name == "after") filter.after = value;
     else if (name == "type") filter.type = value;
     else if (name == "model") filter.model = value;
     else if (name == "plane") {
@@ -88,22 +116,38 @@ ApiResponse api_findings(const ViewIndex& index, const Params& params) {
       filter.min_severity = core::parse_severity(value);
       if (!filter.min_severity) return api_error(400, "min_severity must be info, low, medium, high or critical");
     } else if (name == "limit") {
-      std::size_t n = 0;
-      auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
-      if (value.empty() || ec != std::errc{} || ptr != value.data() + value.size() || n > kMaxLimit)
+      if (!parse_count(value, kMaxLimit, filter.limit))
         return api_error(400, "limit must be a number 0.." + std::to_string(kMaxLimit));
-      filter.limit = n;
     }
   }
   // parse_plane is case-insensitive; the stored plane name is lower case.
   if (filter.plane) filter.plane = std::string(core::to_string(*core::parse_plane(*filter.plane)));
-  const auto found = filter_findings(index.view(), filter);
   core::Json list = core::Json::array();
-  for (const auto& sf : found) list.push_back(finding_json(sf));
+  std::string next;
+  if (find && *find) {
+    // From a store a page stays small whatever the caller asks (the rest by ?after=).
+    filter.limit = std::min(filter.limit, kMaxStorePage);
+    const auto model_of = [&index](const std::string& host) { return std::string(index.model_of(host)); };
+    const FindingPage page = (*find)(filter, model_of);
+    for (const auto& sf : page.findings) list.push_back(finding_json(sf));
+    next = page.next_after;
+    // The overview holds the correlations: they follow the stored findings' last page.
+    if (next.empty() && list.size() < filter.limit) {
+      FindingFilter rest = filter;
+      rest.limit = filter.limit - list.size();
+      rest.after.clear();
+      for (const auto& sf : filter_findings(index.view(), rest)) list.push_back(finding_json(sf));
+    }
+  } else {
+    const auto found = filter_findings(index.view(), filter);
+    for (const auto& sf : found) list.push_back(finding_json(sf));
+    if (!found.empty() && found.size() == filter.limit) next = found.back().id;
+  }
   core::Json j = core::Json::object();
   j["count"] = list.size();
   j["limit"] = filter.limit;
   j["findings"] = std::move(list);
+  if (!next.empty()) j["next_after"] = next;
   return {200, dump(j)};
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // The dashboard's JSON API, as pure functions of a view (the server only routes and checks the
 // token), so tests can call them without a socket.
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -15,12 +16,17 @@ struct ApiResponse {
   std::string body;  // JSON text
 };
 
-ApiResponse api_hosts(const ViewIndex& index);
+// ?limit= (default 500, at most 2000: a page stays under a megabyte) and ?after=HOST (the last
+// host of the previous page); "next_after" names the cursor while there are more.
+ApiResponse api_hosts(const ViewIndex& index, const std::multimap<std::string, std::string>& params = {});
 ApiResponse api_host(const ViewIndex& index, const std::string& host);  // 404 when unknown
 ApiResponse api_correlations(const ViewIndex& index);
 // Query parameters as received (a name given twice is an error: "which one did you mean?").
 using Params = std::multimap<std::string, std::string>;
-ApiResponse api_findings(const ViewIndex& index, const Params& params);
+// With `find` (a store at scale), findings come from the store page by page (?after=ID) and the
+// view supplies only the correlations; without, from the view.
+using FindFn = std::function<FindingPage(const FindingFilter&, const std::function<std::string(const std::string&)>&)>;
+ApiResponse api_findings(const ViewIndex& index, const Params& params, const FindFn* find = nullptr);
 ApiResponse api_error(int status, const std::string& message);
 
 // JSON text that survives any bytes in a finding: invalid UTF-8 becomes U+FFFD, never an exception.

@@ -51,17 +51,39 @@ TimelineBucketing choose_buckets(core::Micros lo, core::Micros hi, std::size_t m
   return {lo, w, static_cast<std::size_t>((hi - lo) / w) + 1};
 }
 
+namespace {
+struct Dated {
+  core::Micros t;
+  core::Severity severity;
+  std::size_t n;
+  bool operator<(const Dated& o) const { return t < o.t; }
+};
+std::string render_dated(const std::vector<Dated>& dated, std::size_t undated);
+}  // namespace
+
 std::string render_timeline_svg(const std::vector<StoredFinding>& findings) {
-  std::vector<std::pair<core::Micros, core::Severity>> dated;
+  std::vector<Dated> dated;
   std::size_t undated = 0;
   for (const auto& sf : findings) {
     const auto& f = sf.finding;
     // Clamped to years 0001..9999 (what ISO 8601 text can say) so spans cannot overflow.
     if (auto t = f.first_seen ? f.first_seen : f.last_seen)
-      dated.emplace_back(std::clamp(*t, kMinTime, kMaxTime), f.severity);
+      dated.push_back({std::clamp(*t, kMinTime, kMaxTime), f.severity, 1});
     else
       ++undated;
   }
+  return render_dated(dated, undated);
+}
+
+std::string render_timeline_svg(const std::vector<TimeCount>& counts, std::size_t undated) {
+  std::vector<Dated> dated;
+  for (const auto& c : counts)
+    if (c.count) dated.push_back({std::clamp(c.hour, kMinTime, kMaxTime), c.severity, c.count});
+  return render_dated(dated, undated);
+}
+
+namespace {
+std::string render_dated(const std::vector<Dated>& dated, std::size_t undated) {
   std::string out;
   const std::string note =
       undated ? "<p class=\"note\">" + std::to_string(undated) + " finding(s) carry no time and are not charted.</p>\n"
@@ -69,11 +91,11 @@ std::string render_timeline_svg(const std::vector<StoredFinding>& findings) {
   if (dated.empty()) return "<p class=\"note\">No finding carries a time: nothing to chart.</p>\n" + note;
 
   auto [lo_it, hi_it] = std::minmax_element(dated.begin(), dated.end());
-  const auto b = choose_buckets(lo_it->first, hi_it->first);
+  const auto b = choose_buckets(lo_it->t, hi_it->t);
   std::vector<std::array<std::size_t, 5>> counts(b.count, std::array<std::size_t, 5>{});
-  for (const auto& [t, s] : dated) {
-    auto i = static_cast<std::size_t>((t - b.start) / b.width);
-    counts[std::min(i, b.count - 1)][static_cast<int>(s)]++;
+  for (const auto& d : dated) {
+    auto i = static_cast<std::size_t>((d.t - b.start) / b.width);
+    counts[std::min(i, b.count - 1)][static_cast<int>(d.severity)] += d.n;
   }
   std::size_t peak = 1;
   for (const auto& c : counts) {
@@ -139,5 +161,6 @@ std::string render_timeline_svg(const std::vector<StoredFinding>& findings) {
   out += "</svg>\n";
   return out + note;
 }
+}  // namespace
 
 }  // namespace sg::fleet::web

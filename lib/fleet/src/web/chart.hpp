@@ -21,5 +21,7 @@ TimelineBucketing choose_buckets(core::Micros lo, core::Micros hi, std::size_t m
 // The <svg> element (or a short paragraph when no finding carries a time). A finding is placed
 // by first_seen, else last_seen; findings with neither are counted in a note under the chart.
 std::string render_timeline_svg(const std::vector<StoredFinding>& findings);
+// The same from counts per hour (Store::overview()); `undated` findings are noted under it.
+std::string render_timeline_svg(const std::vector<TimeCount>& counts, std::size_t undated);
 
 }  // namespace sg::fleet::web

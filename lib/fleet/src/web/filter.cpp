@@ -19,7 +19,13 @@ std::vector<StoredFinding> filter_findings(const FleetView& view, const FindingF
     for (const auto& h : view.hosts)
       if (h.model == *filter.model) model_hosts.insert(h.host);
   }
+  // The cursor is a position: resume after the finding with that id (the view's order).
+  bool resumed = filter.after.empty();
   for (const auto& sf : view.findings) {
+    if (!resumed) {
+      resumed = sf.id == filter.after;
+      continue;
+    }
     const auto& f = sf.finding;
     if (filter.host && sf.host != *filter.host) continue;
     if (filter.plane && core::to_string(f.plane) != *filter.plane) continue;

@@ -1,5 +1,6 @@
 #include "web/fragments.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "web/escape.hpp"
@@ -52,17 +53,24 @@ std::string verdict_counts(const ViewIndex& index) {
     out += "<li id=\"count-" + std::string(to_string(v)) + "\"><b>" + std::to_string(n[static_cast<int>(v)]) +
            "</b>" + verdict_badge(v) + "</li>\n";
   out += "<li id=\"count-hosts\"><b>" + std::to_string(index.hosts().size()) + "</b>hosts</li>\n";
-  out += "<li id=\"count-findings\"><b>" + std::to_string(index.view().findings.size()) + "</b>findings</li>\n";
+  // An overview holds only the correlations; it says how many findings the store holds.
+  const auto& view = index.view();
+  const std::size_t findings =
+      view.stored_findings ? *view.stored_findings + view.correlations.size() : view.findings.size();
+  out += "<li id=\"count-findings\"><b>" + std::to_string(findings) + "</b>findings</li>\n";
   out += "<li id=\"count-correlations\"><b>" + std::to_string(index.view().correlations.size()) +
          "</b>correlations</li>\n</ul>\n";
   return out;
 }
 
-std::string verdict_table(const ViewIndex& index, const HostHref& href, const char* table_id) {
+std::string verdict_table(const ViewIndex& index, const HostHref& href, const char* table_id, std::size_t begin,
+                          std::size_t end) {
   std::string out = std::string("<table id=\"") + table_id +
                     "\">\n<thead><tr><th>host</th><th>model</th><th>batch</th><th>verdict</th><th>worst</th>"
                     "<th class=\"num\">findings</th><th>why</th></tr></thead>\n<tbody>\n";
-  for (const auto& host : index.hosts()) {
+  end = std::min(end, index.hosts().size());
+  for (std::size_t row = begin; row < end; ++row) {
+    const std::string& host = index.hosts()[row];
     const HostVerdict* v = index.verdict(host);
     const HostInfo* info = index.info(host);
     out += "<tr><td>" + host_link(host, href) + "</td>";

@@ -1,5 +1,7 @@
 #include "web/pages.hpp"
 
+#include <algorithm>
+
 #include "web/chart.hpp"
 #include "web/escape.hpp"
 #include "web/fragments.hpp"
@@ -19,7 +21,10 @@ const HostHref kHostHref = [](const std::string& host) { return "/host/" + path_
 
 }  // namespace
 
-std::string dashboard_page(const ViewIndex& index) {
+std::string dashboard_page(const ViewIndex& index, std::size_t begin, std::size_t count) {
+  const std::size_t n = index.hosts().size();
+  begin = std::min(begin, n);
+  const std::size_t end = count >= n - begin ? n : begin + count;
   std::string out = head("supplyguard fleet");
   out += "<header>\n<h1>supplyguard fleet</h1>\n";
   out += verdict_counts(index);
@@ -27,18 +32,31 @@ std::string dashboard_page(const ViewIndex& index) {
          "<input class=\"filter\" id=\"host-filter\" type=\"search\" placeholder=\"filter hosts: name, model, "
          "verdict, reason\" aria-label=\"filter hosts\" data-table=\"hosts\" data-status=\"host-filter-status\">\n"
          "<span class=\"note\" id=\"host-filter-status\"></span>\n";
-  out += verdict_table(index, kHostHref, "hosts");
+  if (begin > 0 || end < n)
+    out += "<p class=\"note\" id=\"host-page\">hosts " + std::to_string(begin + 1) + "&ndash;" + std::to_string(end) +
+           " of " + std::to_string(n) + ", worst first</p>\n";
+  out += verdict_table(index, kHostHref, "hosts", begin, end);
+  if (end < n)
+    out += "<p><a id=\"next-page\" href=\"/?after=" + html(path_segment(index.hosts()[end - 1])) + "\">next " +
+           std::to_string(std::min(end - begin, n - end)) + " hosts</a></p>\n";
   out += "</section>\n<section id=\"correlations-section\">\n<h2>Correlations</h2>\n";
   out += correlations_table(index, kHostHref);
   out += "</section>\n<section id=\"timeline\">\n<h2>Findings over time</h2>\n";
-  out += render_timeline_svg(index.view().findings);
+  const auto& view = index.view();
+  if (view.stored_findings) {
+    std::size_t dated = 0;
+    for (const auto& t : view.timeline) dated += t.count;
+    out += render_timeline_svg(view.timeline, *view.stored_findings > dated ? *view.stored_findings - dated : 0);
+  } else {
+    out += render_timeline_svg(view.findings);
+  }
   out += "</section>\n<p class=\"note\">JSON: <a href=\"/api/hosts\">/api/hosts</a>, "
          "<a href=\"/api/findings?limit=100\">/api/findings</a>, "
          "<a href=\"/api/correlations\">/api/correlations</a></p>\n</main>\n</body>\n</html>\n";
   return out;
 }
 
-std::string host_page(const ViewIndex& index, const std::string& host) {
+std::string host_page(const ViewIndex& index, const std::string& host, std::optional<std::size_t> total) {
   const HostVerdict* v = index.verdict(host);
   const HostInfo* info = index.info(host);
   std::string out = head(host + " - supplyguard fleet");
@@ -65,7 +83,11 @@ std::string host_page(const ViewIndex& index, const std::string& host) {
     out += "</p>\n";
   }
   const auto& findings = index.findings_of(host);
-  out += "</header>\n<main>\n<h2>Findings (" + std::to_string(findings.size()) + ")</h2>\n";
+  out += "</header>\n<main>\n<h2>Findings (" + std::to_string(total ? std::max(*total, findings.size()) : findings.size()) +
+         ")</h2>\n";
+  if (total && *total > findings.size())
+    out += "<p class=\"note\" id=\"findings-cut\">the " + std::to_string(findings.size()) +
+           " most severe shown; all of them page by page at /api/findings?host=</p>\n";
   if (!findings.empty())
     out += "<input class=\"filter\" id=\"finding-filter\" type=\"search\" placeholder=\"filter findings\" "
            "aria-label=\"filter findings\" data-table=\"findings\" data-status=\"finding-filter-status\">\n"

@@ -1,6 +1,8 @@
 #pragma once
 // The dashboard's HTML pages. Rendered on the server from the view (escaped like the report), so
 // they work without script; /static/app.js only adds the filter boxes and reads textContent.
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -8,8 +10,11 @@
 
 namespace sg::fleet::web {
 
-std::string dashboard_page(const ViewIndex& index);
-std::string host_page(const ViewIndex& index, const std::string& host);  // host must be known
+// Hosts [begin, begin + count) of index.hosts(); a link to the next page when there are more.
+std::string dashboard_page(const ViewIndex& index, std::size_t begin = 0, std::size_t count = SIZE_MAX);
+// host must be known; `total`: how many findings the host has when the index holds only the
+// first of them (a page at scale).
+std::string host_page(const ViewIndex& index, const std::string& host, std::optional<std::size_t> total = {});
 std::string message_page(std::string_view title, std::string_view message);
 std::string_view app_js();
 

@@ -3,7 +3,10 @@
 #include <httplib.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <chrono>
+#include <optional>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -31,32 +34,129 @@ bool g_stop_pending = false;  // stop asked before the server was up: serve() re
 
 // A view and its index, loaded together and shared by the requests that arrive while it is fresh.
 struct Snapshot {
-  explicit Snapshot(FleetView v) : view(std::move(v)), index(view) {}
+  Snapshot(FleetView v, std::string g) : view(std::move(v)), index(view), generation(std::move(g)) {}
   FleetView view;
   web::ViewIndex index;
+  std::string generation;
+
+  // Pages rendered from this snapshot alone (the dashboard, /api/hosts) are the same for every
+  // reader until the next snapshot: render each once. Bounded: a few hundred distinct pages.
+  std::shared_ptr<const std::string> rendered(const std::string& key, const std::function<std::string()>& render) const {
+    {
+      std::lock_guard lock(mu);
+      if (auto it = pages.find(key); it != pages.end()) return it->second;
+    }
+    auto body = std::make_shared<const std::string>(render());
+    std::lock_guard lock(mu);
+    if (pages.size() < 256) pages.emplace(key, body);
+    return body;
+  }
+  mutable std::mutex mu;
+  mutable std::map<std::string, std::shared_ptr<const std::string>> pages;
 };
 
+// The cache key of a request: path and parameters, never the token.
+std::string page_key(const Request& req) {
+  std::string key = req.path;
+  for (const auto& [name, value] : req.params)
+    if (name != "token") key += "\n" + name + "=" + value;
+  return key;
+}
+
 // Re-reads the store at most every couple of seconds: a dashboard reload per second by several
-// people must not turn into as many full reads of a large store.
+// people must not turn into as many full reads of a large store. With a generation check (a
+// store at scale) the reload runs on a background thread and only when an ingest committed since:
+// requests are answered from the previous snapshot meanwhile and never wait for a reload.
 class ViewCache {
  public:
-  explicit ViewCache(std::function<FleetView()> load) : load_(std::move(load)) {}
+  ViewCache(std::function<FleetView()> load, std::function<std::string()> generation)
+      : load_(std::move(load)), generation_(std::move(generation)) {}
+  ~ViewCache() {
+    if (refresher_.joinable()) refresher_.join();
+  }
   std::shared_ptr<const Snapshot> get() {
-    std::lock_guard lock(mu_);
+    std::unique_lock lock(mu_);
     const auto now = std::chrono::steady_clock::now();
-    if (!snap_ || now - at_ > std::chrono::seconds(2)) {
-      snap_ = std::make_shared<const Snapshot>(load_());
+    if (!snap_) {
+      snap_ = load_snapshot();
       at_ = now;
+    } else if (now - at_ > std::chrono::seconds(2)) {
+      at_ = now;
+      if (!generation_) {
+        snap_ = load_snapshot();
+      } else if (!refreshing_) {
+        refreshing_ = true;
+        if (refresher_.joinable()) refresher_.join();
+        refresher_ = std::thread([this, old = snap_->generation] { refresh(old); });
+      }
     }
     return snap_;
   }
 
  private:
+  std::shared_ptr<const Snapshot> load_snapshot() {
+    std::string g = generation_ ? generation_() : std::string();
+    return std::make_shared<const Snapshot>(load_(), std::move(g));
+  }
+  void refresh(const std::string& old) {
+    std::shared_ptr<const Snapshot> fresh;
+    try {
+      if (generation_() != old) fresh = load_snapshot();
+    } catch (...) {
+      // The store is unreachable for now: keep serving the last snapshot, try again later.
+    }
+    std::lock_guard lock(mu_);
+    if (fresh) snap_ = std::move(fresh);
+    refreshing_ = false;
+  }
+
   std::function<FleetView()> load_;
+  std::function<std::string()> generation_;
   std::mutex mu_;
   std::shared_ptr<const Snapshot> snap_;
   std::chrono::steady_clock::time_point at_;
+  bool refreshing_ = false;
+  std::thread refresher_;
 };
+
+// ?after=HOST&limit=N for the dashboard's host table.
+constexpr std::size_t kDashboardHosts = 1000;
+std::pair<std::size_t, std::size_t> host_page_range(const Request& req, const web::ViewIndex& index) {
+  std::size_t begin = 0, count = kDashboardHosts;
+  if (req.has_param("after")) {
+    begin = index.position(req.get_param_value("after"));
+    begin = begin < index.hosts().size() ? begin + 1 : 0;
+  }
+  if (req.has_param("limit")) {
+    const std::string v = req.get_param_value("limit");
+    std::size_t n = 0;
+    for (char c : v) n = (c >= '0' && c <= '9' && n < 100000) ? n * 10 + std::size_t(c - '0') : SIZE_MAX;
+    if (!v.empty() && n != SIZE_MAX) count = std::clamp<std::size_t>(n, 1, kDashboardHosts);
+  }
+  return {begin, count};
+}
+
+// One host's page from a store: its verdict and record from the snapshot, its findings by index.
+struct HostSlice {
+  FleetView view;
+  std::optional<std::size_t> total;
+};
+HostSlice host_slice(const Snapshot& snap, const std::string& host, const ServeOptions& options, std::size_t limit) {
+  HostSlice s;
+  std::vector<std::string> addresses;
+  if (const HostVerdict* v = snap.index.verdict(host)) {
+    s.view.verdicts.push_back(*v);
+    s.total = v->findings;
+  }
+  if (const HostInfo* i = snap.index.info(host)) {
+    s.view.hosts.push_back(*i);
+    addresses = i->addresses;
+  }
+  s.view.findings = options.host_findings(host, addresses, limit);
+  return s;
+}
+
+constexpr std::size_t kHostPageFindings = 500, kHostApiFindings = 1000;
 
 constexpr const char* kHtml = "text/html; charset=utf-8";
 constexpr const char* kJson = "application/json";
@@ -129,7 +229,8 @@ void serve(const ServeOptions& options) {
   if (!options.load) throw std::invalid_argument("serve: no view loader");
   const web::ListenAddress at = web::parse_listen(options.listen);
   const web::TokenCheck check(options.token);
-  ViewCache cache(options.load);
+  ViewCache cache(options.load, options.find ? options.generation : std::function<std::string()>());
+  const bool at_scale = bool(options.find) && bool(options.host_findings);
   const auto log = [&options](const std::string& line) {
     if (options.log) options.log(line);
   };
@@ -183,21 +284,45 @@ void serve(const ServeOptions& options) {
   svr.Get("/static/app.js", [](const Request&, Response& res) {
     res.set_content(std::string(web::app_js()), "text/javascript; charset=utf-8");
   });
-  svr.Get("/", [&cache](const Request&, Response& res) {
-    res.set_content(web::dashboard_page(cache.get()->index), kHtml);
+  svr.Get("/", [&cache, at_scale](const Request& req, Response& res) {
+    const auto snap = cache.get();
+    // A page, not the fleet: at scale the host table is cut into pages (?after=HOST).
+    const auto [begin, count] = at_scale ? host_page_range(req, snap->index) : std::pair<std::size_t, std::size_t>{0, SIZE_MAX};
+    const auto body = snap->rendered(page_key(req), [&, b = begin, n = count] { return web::dashboard_page(snap->index, b, n); });
+    res.set_content(*body, kHtml);
   });
-  svr.Get(R"(/host/([\s\S]+))", [&cache](const Request& req, Response& res) {
+  svr.Get(R"(/host/([\s\S]+))", [&cache, &options, at_scale](const Request& req, Response& res) {
     const auto snap = cache.get();
     const std::string host = req.matches[1];
     if (!snap->index.known(host)) return send_error(req, res, 404, "unknown host");
-    res.set_content(web::host_page(snap->index, host), kHtml);
+    if (!at_scale) return res.set_content(web::host_page(snap->index, host), kHtml);
+    const HostSlice slice = host_slice(*snap, host, options, kHostPageFindings);
+    const web::ViewIndex index(slice.view);
+    res.set_content(web::host_page(index, host, slice.total), kHtml);
   });
-  svr.Get("/api/hosts", [&cache](const Request&, Response& res) { send_json(res, web::api_hosts(cache.get()->index)); });
-  svr.Get(R"(/api/hosts/([\s\S]+))", [&cache](const Request& req, Response& res) {
-    send_json(res, web::api_host(cache.get()->index, req.matches[1]));
+  svr.Get("/api/hosts", [&cache](const Request& req, Response& res) {
+    const auto snap = cache.get();
+    int status = 200;
+    const auto body = snap->rendered(page_key(req), [&] {
+      auto r = web::api_hosts(snap->index, web::Params(req.params.begin(), req.params.end()));
+      status = r.status;
+      return r.body;
+    });
+    res.status = status;
+    if (res.status == 200 && body->find("{\"error\"", 0) == 0) res.status = 400;  // a cached error
+    res.set_content(*body, kJson);
   });
-  svr.Get("/api/findings", [&cache](const Request& req, Response& res) {
-    send_json(res, web::api_findings(cache.get()->index, web::Params(req.params.begin(), req.params.end())));
+  svr.Get(R"(/api/hosts/([\s\S]+))", [&cache, &options, at_scale](const Request& req, Response& res) {
+    const auto snap = cache.get();
+    const std::string host = req.matches[1];
+    if (!at_scale || !snap->index.known(host)) return send_json(res, web::api_host(snap->index, host));
+    const HostSlice slice = host_slice(*snap, host, options, kHostApiFindings);
+    const web::ViewIndex index(slice.view);
+    send_json(res, web::api_host(index, host));
+  });
+  svr.Get("/api/findings", [&cache, &options](const Request& req, Response& res) {
+    const web::FindFn* find = options.find ? &options.find : nullptr;
+    send_json(res, web::api_findings(cache.get()->index, web::Params(req.params.begin(), req.params.end()), find));
   });
   svr.Get("/api/correlations", [&cache](const Request&, Response& res) {
     send_json(res, web::api_correlations(cache.get()->index));
@@ -250,6 +375,7 @@ void serve(const ServeOptions& options) {
     }
     g_server = &svr;
   }
+  cache.get();  // the first snapshot before the first request, not during it
   log(now_iso() + " listening on http://" + bound + "/");
   if (options.ready) options.ready(bound);
   svr.listen_after_bind();

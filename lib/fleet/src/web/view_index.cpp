@@ -28,6 +28,12 @@ ViewIndex::ViewIndex(const FleetView& view) : view_(view) {
   for (const auto& [host, list] : findings_)
     if (!host.empty() && !seen.count(host)) rest.insert(host);
   order_.insert(order_.end(), rest.begin(), rest.end());
+  for (std::size_t i = 0; i < order_.size(); ++i) position_.emplace(order_[i], i);
+}
+
+std::size_t ViewIndex::position(std::string_view host) const {
+  auto it = position_.find(host);
+  return it == position_.end() ? order_.size() : it->second;
 }
 
 const HostVerdict* ViewIndex::verdict(std::string_view host) const {

@@ -23,6 +23,8 @@ class ViewIndex {
   // from the inventory or from findings, by name.
   const std::vector<std::string>& hosts() const { return order_; }
   bool known(std::string_view host) const;
+  // Position of a host in hosts(), or hosts().size() when unknown (page cursors).
+  std::size_t position(std::string_view host) const;
   // The model a host belongs to ("" when unknown).
   std::string_view model_of(std::string_view host) const;
 
@@ -32,6 +34,7 @@ class ViewIndex {
   std::map<std::string, const HostInfo*, std::less<>> infos_;
   std::map<std::string, std::vector<const StoredFinding*>, std::less<>> findings_;
   std::vector<std::string> order_;
+  std::map<std::string, std::size_t, std::less<>> position_;
 };
 
 // Most severe first, then earliest, then id.

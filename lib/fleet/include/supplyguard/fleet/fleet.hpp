@@ -46,12 +46,30 @@ struct HostVerdict {
   std::string why;                       // one human sentence
 };
 
+// Findings per hour and severity (the dashboard's chart at scale, from aggregates).
+struct TimeCount {
+  core::Micros hour = 0;  // start of the hour
+  core::Severity severity = core::Severity::info;
+  std::size_t count = 0;
+};
+
 // Everything the report and the dashboard show, computed from one consistent read of the store.
 struct FleetView {
   std::vector<HostVerdict> verdicts;     // one per host, worst first
   std::vector<StoredFinding> findings;   // every stored finding (plane findings and correlations)
   std::vector<core::Finding> correlations;  // plane `fleet` findings (shared_destination, ...)
   std::vector<HostInfo> hosts;           // inventory + snapshot-derived host records
+  // Set by Store::overview(), which reads aggregates only: `findings` then holds the correlations
+  // alone and this is how many findings the store holds; pages fetch findings per request.
+  std::optional<std::size_t> stored_findings;
+  std::vector<TimeCount> timeline;       // overview(): the stored findings per hour and severity
+};
+
+// One page of findings in id order; `next_after` is the id to pass as `after` for the next page
+// ("" when there is none).
+struct FindingPage {
+  std::vector<StoredFinding> findings;
+  std::string next_after;
 };
 
 struct FindingFilter {
@@ -61,6 +79,7 @@ struct FindingFilter {
   std::optional<std::string> model;
   std::optional<core::Severity> min_severity;
   std::size_t limit = 1000;
+  std::string after;  // page cursor: only findings whose id sorts after it
 };
 // Applies a filter to a view's findings (what the JSON API's /api/findings serves).
 std::vector<StoredFinding> filter_findings(const FleetView& view, const FindingFilter& filter);
@@ -75,6 +94,14 @@ struct ServeOptions {
   std::string listen = "127.0.0.1:8080";
   std::string token;                       // required on every request
   std::function<FleetView()> load;         // called per request (or cached briefly)
+  // Over a store at scale (all three set by `serve`): load() returns Store::overview() (no plane
+  // findings); host pages and /api/findings query the store per request; the overview is reloaded
+  // in the background, and only when generation() changed.
+  std::function<FindingPage(const FindingFilter&, const std::function<std::string(const std::string&)>& model_of)> find;
+  std::function<std::vector<StoredFinding>(const std::string& host, const std::vector<std::string>& addresses,
+                                           std::size_t limit)>
+      host_findings;
+  std::function<std::string()> generation;
   std::function<void(const std::string&)> log;  // access log sink; may be empty
   bool allow_remote = false;               // a non-loopback listen address must be asked for
   std::function<void(const std::string&)> ready;  // called once bound, with "host:port" (port 0 resolved)
@@ -125,10 +152,30 @@ class Store {
   // "sqlite:PATH" (default form; a bare path means sqlite too) or "postgresql://..." (libpq).
   // Creates the schema when missing. Throws Unreachable when a PostgreSQL server cannot be
   // reached, std::runtime_error on other database errors.
-  static std::unique_ptr<Store> open(const std::string& url, ViewOptions options = {});
+  // read_only: create and migrate nothing (a replica); a store without the current schema is
+  // refused. A store written by an older version is migrated when opened for writing; one
+  // written by a newer version is refused, naming both versions.
+  static std::unique_ptr<Store> open(const std::string& url, ViewOptions options = {}, bool read_only = false);
   virtual ~Store() = default;
+  // Every finding body (the report). Use overview() for anything that must scale.
   virtual FleetView load_view() = 0;
+  // Verdicts and correlations from the aggregates kept at ingest (never the findings table,
+  // except the members of correlation candidates, by index).
   virtual Assessment assess() = 0;
+  // assess() + host records + the number of stored findings: what the dashboard shows.
+  virtual FleetView overview() = 0;
+  // Findings in id order after filter.after, up to filter.limit. `model_of` maps a host to its
+  // model for filter.model (such a scan stops after a bounded number of rows and says where to
+  // go on in next_after).
+  virtual FindingPage find(const FindingFilter& filter, const std::function<std::string(const std::string&)>& model_of) = 0;
+  // One host's findings, most severe first, by index: its name and the addresses it owns.
+  virtual std::vector<StoredFinding> host_findings(const std::string& host, const std::vector<std::string>& addresses,
+                                                   std::size_t limit) = 0;
+  // Changes whenever an ingest commits (a cheap check before reloading an overview).
+  virtual std::string generation() = 0;
+  // Deletes findings whose last time (last_seen, else first_seen) is before `before` and
+  // rebuilds the aggregates; returns how many were deleted. Undated findings are kept.
+  virtual std::size_t prune(core::Micros before) = 0;
   // Stores one batch in one transaction: all of it or none of it. Findings already present
   // (same id) are counted, not duplicated; host records from an inventory replace older ones.
   virtual IngestStats store(const IngestBatch& batch) = 0;

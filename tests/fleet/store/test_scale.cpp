@@ -1,0 +1,338 @@
+// The store at scale, on both backends: verdicts from the aggregates kept at ingest equal the
+// verdicts recomputed from every finding; a version 1 store is migrated, a newer one refused;
+// pages and host lookups; retention; and many writers at once while the dashboard is read.
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "db.hpp"
+#include "fleet_test_util.hpp"
+#include "run.hpp"
+
+extern char** environ;
+
+using namespace sg;
+using namespace sg::fleet;
+using core::Severity;
+
+namespace {
+
+class FleetScale : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    std::string why;
+    if (!backend_.setup(GetParam(), why)) {
+      if (!why.empty()) GTEST_SKIP() << why;
+      FAIL() << "backend " << GetParam() << " unavailable";
+    }
+  }
+  std::string url() const { return backend_.url(); }
+  std::string path(const std::string& name) const { return backend_.dir() / name; }
+  IngestOptions options() const {
+    IngestOptions o;
+    o.spool = path("spool.jsonl");
+    return o;
+  }
+  std::string file(const std::string& name, const std::string& text) const {
+    test::write_text(path(name), text);
+    return path(name);
+  }
+  test::Backend backend_;
+};
+
+std::string inventory(int hosts) {
+  std::string csv = "host,model,batch,addresses\n";
+  for (int h = 0; h < hosts; ++h)
+    csv += "n" + std::to_string(h) + "," + (h % 2 ? "A" : "B") + ",lot-" + std::to_string(h % 3) + ",\"10.1.0." +
+           std::to_string(h + 1) + "; 10.99.0." + std::to_string(h + 1) + "\"\n";
+  return csv;
+}
+
+// A mixed fleet: beacons (some to a shared C2), attest changes (some shared), inspect parts,
+// every severity, some findings on addresses nobody owns and some with no host at all.
+std::vector<core::Finding> fleet_findings(int hosts, int n, unsigned seed) {
+  std::mt19937 rng(seed);
+  const Severity sev[] = {Severity::info, Severity::low, Severity::medium, Severity::high, Severity::critical};
+  std::vector<core::Finding> out;
+  for (int i = 0; i < n; ++i) {
+    const int h = int(rng() % unsigned(hosts));
+    const Severity s = sev[rng() % 5];
+    const auto r = rng() % 10;
+    core::Finding f;
+    if (r < 4) {
+      const std::string src = (r < 2 ? "10.99.0." : "10.1.0.") + std::to_string(h + 1);
+      const std::string dst = rng() % 3 == 0 ? "203.0.113.66" : "198.51.100." + std::to_string(rng() % 40);
+      f = test::egress(src, dst, s, r < 2 ? "mgmt_egress" : "beacon");
+    } else if (r < 7) {
+      f = test::attest_change("n" + std::to_string(h), h % 2 ? "A" : "B", "i2c:3-00" + std::to_string(50 + rng() % 4),
+                              "component_added", s);
+    } else if (r < 8) {
+      f = test::make_finding(core::Plane::inspect, "extra_part", s, "n" + std::to_string(h), "U" + std::to_string(i));
+    } else if (r < 9) {
+      f = test::egress("10.77.0." + std::to_string(rng() % 5), "198.51.100.9", s);  // unowned address
+    } else {
+      f = test::make_finding(core::Plane::hunt, "dns_tunnel", s, "", "q" + std::to_string(i));
+    }
+    f.summary += " #" + std::to_string(i);  // distinct ids
+    f.first_seen = 1793606400'000'000 + std::int64_t(i) * 60'000'000;
+    f.last_seen = *f.first_seen + 600'000'000;
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+void expect_same(const Assessment& a, const FleetView& v) {
+  ASSERT_EQ(a.verdicts.size(), v.verdicts.size());
+  for (std::size_t i = 0; i < a.verdicts.size(); ++i) {
+    const auto &x = a.verdicts[i], &y = v.verdicts[i];
+    EXPECT_EQ(x.host, y.host);
+    EXPECT_EQ(x.model, y.model) << x.host;
+    EXPECT_EQ(x.batch, y.batch) << x.host;
+    EXPECT_EQ(x.verdict, y.verdict) << x.host;
+    EXPECT_EQ(x.worst, y.worst) << x.host;
+    EXPECT_EQ(x.findings, y.findings) << x.host;
+    EXPECT_EQ(x.reasons, y.reasons) << x.host;
+    EXPECT_EQ(x.why, y.why) << x.host;
+  }
+  ASSERT_EQ(a.correlations.size(), v.correlations.size());
+  for (std::size_t i = 0; i < a.correlations.size(); ++i) EXPECT_EQ(a.correlations[i].id(), v.correlations[i].id());
+}
+
+}  // namespace
+
+TEST_P(FleetScale, AggregatesGiveTheVerdictsOfAFullScan) {
+  auto o = options();
+  o.inventory = file("hosts.csv", inventory(30));
+  const auto all = fleet_findings(30, 1500, 7);
+  // Several files, overlapping: aggregates must count each finding once.
+  const auto f1 = file("a.jsonl", test::lines({all.begin(), all.begin() + 900}));
+  const auto f2 = file("b.jsonl", test::lines({all.begin() + 600, all.end()}));
+  ingest(url(), {f1, f2, f1}, o);
+  auto store = Store::open(url());
+  const Assessment a = store->assess();
+  const FleetView full = store->load_view();
+  EXPECT_EQ(full.findings.size(), 1500u + full.correlations.size());
+  expect_same(a, full);
+  EXPECT_GE(a.correlations.size(), 1u);
+  std::size_t sum = 0;
+  for (const auto& v : a.verdicts) sum += v.findings;
+  EXPECT_EQ(sum, 1500u);
+  const FleetView over = store->overview();
+  EXPECT_EQ(over.stored_findings, std::optional<std::size_t>(1500));
+  EXPECT_EQ(over.verdicts.size(), a.verdicts.size());
+  std::size_t charted = 0;
+  for (const auto& t : over.timeline) charted += t.count;
+  EXPECT_EQ(charted, 1500u);
+  // K = 1 and K = 5 too (the candidate filter differs).
+  for (std::size_t k : {1u, 5u}) {
+    auto s = Store::open(url(), {k});
+    expect_same(s->assess(), s->load_view());
+  }
+}
+
+TEST_P(FleetScale, PagesAndHostFindingsByIndex) {
+  auto o = options();
+  o.inventory = file("hosts.csv", inventory(10));
+  const auto all = fleet_findings(10, 300, 3);
+  ingest(url(), {file("a.jsonl", test::lines(all))}, o);
+  auto store = Store::open(url());
+  const FleetView full = store->load_view();
+  // Pages of 7 in id order cover every stored finding once.
+  std::vector<std::string> seen;
+  FindingFilter f;
+  f.limit = 7;
+  for (int guard = 0; guard < 1000; ++guard) {
+    const FindingPage page = store->find(f, {});
+    for (const auto& sf : page.findings) seen.push_back(sf.id);
+    if (page.next_after.empty()) break;
+    f.after = page.next_after;
+  }
+  EXPECT_EQ(seen.size(), 300u);
+  EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
+  EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()).size(), 300u);
+  // A host's findings: through its name and both of its addresses, exactly the full scan's.
+  for (const auto& h : full.hosts) {
+    std::size_t expected = 0;
+    for (const auto& sf : full.findings) expected += sf.host == h.host;
+    const auto got = store->host_findings(h.host, h.addresses, 100000);
+    EXPECT_EQ(got.size(), expected) << h.host;
+    for (const auto& sf : got) EXPECT_EQ(sf.host, h.host);
+    for (std::size_t i = 1; i < got.size(); ++i) EXPECT_GE(got[i - 1].finding.severity, got[i].finding.severity);
+    FindingFilter by_host;
+    by_host.host = h.host;
+    by_host.limit = 100000;
+    EXPECT_EQ(store->find(by_host, {}).findings.size(), expected) << h.host;
+  }
+  // Model filter: every finding of model A's hosts.
+  std::map<std::string, std::string> model;
+  for (const auto& v : full.verdicts) model[v.host] = v.model;
+  FindingFilter by_model;
+  by_model.model = "A";
+  by_model.limit = 100000;
+  std::size_t expected = 0;
+  for (const auto& sf : full.findings) expected += sf.finding.plane != core::Plane::fleet && model[sf.host] == "A";
+  EXPECT_EQ(store->find(by_model, [&](const std::string& h) { return model[h]; }).findings.size(), expected);
+}
+
+TEST_P(FleetScale, OlderStoreIsMigratedNewerRefused) {
+  auto o = options();
+  o.inventory = file("hosts.csv", inventory(12));
+  ingest(url(), {file("a.jsonl", test::lines(fleet_findings(12, 400, 5)))}, o);
+  const Assessment before = Store::open(url())->assess();
+  const bool pg = GetParam() == "postgresql";
+  {  // back to what version 1 wrote: no store_meta, no aggregates, no attr column
+    auto c = pg ? db::open_postgres(url()) : db::open_sqlite(url().substr(7));
+    for (const char* t : {"store_meta", "agg_keys", "agg_types", "agg_corr", "agg_time"})
+      c->exec(std::string("DROP TABLE ") + t);
+    c->exec("DROP INDEX findings_attr");
+    c->exec("ALTER TABLE findings DROP COLUMN attr");
+  }
+  try {
+    Store::open(url(), {}, /*read_only=*/true);
+    ADD_FAILURE() << "a version 1 store opened read-only";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("schema version 1"), std::string::npos) << e.what();
+  }
+  const FleetView migrated = Store::open(url())->load_view();
+  expect_same(before, migrated);
+  expect_same(Store::open(url())->assess(), migrated);
+  {
+    auto c = pg ? db::open_postgres(url()) : db::open_sqlite(url().substr(7));
+    c->exec("UPDATE store_meta SET value = '9' WHERE key = 'schema_version'");
+  }
+  try {
+    Store::open(url());
+    ADD_FAILURE() << "a version 9 store was opened";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("newer supplyguard"), std::string::npos) << e.what();
+  }
+}
+
+TEST_P(FleetScale, PruneDeletesOldFindingsAndRebuildsAggregates) {
+  auto o = options();
+  o.inventory = file("hosts.csv", inventory(8));
+  auto all = fleet_findings(8, 200, 9);
+  all[0].first_seen.reset();  // undated: kept
+  all[0].last_seen.reset();
+  ingest(url(), {file("a.jsonl", test::lines(all))}, o);
+  auto store = Store::open(url());
+  const core::Micros cut = *all[100].last_seen;  // findings 0..99 end before it (one a minute)
+  const std::size_t pruned = store->prune(cut);
+  EXPECT_EQ(pruned, 99u);  // 1..99; 0 is undated
+  const FleetView v = store->load_view();
+  EXPECT_EQ(v.findings.size() - v.correlations.size(), 101u);
+  expect_same(store->assess(), v);
+  EXPECT_EQ(store->overview().stored_findings, std::optional<std::size_t>(101));
+}
+
+// 8 `fleet ingest` processes write overlapping batches at once while `supplyguard serve` is read
+// in a loop: nothing lost or doubled, no writer fails, every response complete.
+TEST_P(FleetScale, ConcurrentWritersWhileTheDashboardIsRead) {
+  constexpr int kWriters = 8, kHosts = 40;
+  const auto all = fleet_findings(kHosts, 1600, 11);
+  // Batch b: findings [b*100, b*100 + 300) mod 1600; each finding is in three batches.
+  std::vector<std::string> batches;
+  for (int b = 0; b < 16; ++b) {
+    std::vector<core::Finding> part;
+    for (int i = 0; i < 300; ++i) part.push_back(all[std::size_t((b * 100 + i) % 1600)]);
+    std::shuffle(part.begin(), part.end(), std::mt19937(unsigned(b)));
+    batches.push_back(file("batch" + std::to_string(b) + ".jsonl", test::lines(part)));
+  }
+  auto o = options();
+  o.inventory = file("hosts.csv", inventory(kHosts));
+  ingest(url(), {}, o);  // the store and its inventory exist before the dashboard starts
+
+  const std::string token = "0123456789abcdef0123456789abcdef";
+  test::write_text(path("token"), token + "\n");
+  const std::string log = path("serve.log");
+  pid_t server = 0;
+  {
+    const std::string cmd = "exec " + test::supplyguard() + " serve --db '" + url() + "' --listen 127.0.0.1:0 --token-file " +
+                            path("token") + " --quiet 2> " + log;
+    const char* argv[] = {"/bin/sh", "-c", cmd.c_str(), nullptr};
+    ASSERT_EQ(posix_spawn(&server, "/bin/sh", nullptr, nullptr, const_cast<char**>(argv), environ), 0);
+  }
+  int port = 0;
+  for (int i = 0; i < 300 && !port; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    const std::string text = std::filesystem::exists(log) ? test::read_text(log) : "";
+    if (auto at = text.find("listening on http://127.0.0.1:"); at != std::string::npos)
+      port = std::atoi(text.c_str() + at + 30);
+  }
+  ASSERT_GT(port, 0) << test::read_text(log);
+
+  std::atomic<bool> done{false};
+  std::atomic<int> responses{0};
+  std::vector<std::string> problems;
+  std::thread reader([&] {
+    httplib::Client cli("127.0.0.1", port);
+    cli.set_bearer_token_auth(token);
+    std::size_t last_total = 0;
+    while (!done) {
+      auto hosts = cli.Get("/api/hosts?limit=2000");
+      auto page = cli.Get("/");
+      if (!hosts || hosts->status != 200 || !page || page->status != 200) {
+        problems.push_back("request failed");
+        continue;
+      }
+      const auto j = core::Json::parse(hosts->body, nullptr, false);
+      if (j.is_discarded() || !j.contains("hosts") || j["count"] != j["hosts"].size() || j["total"] != j["count"]) {
+        problems.push_back("incomplete /api/hosts: " + hosts->body.substr(0, 200));
+        continue;
+      }
+      std::size_t total = 0;
+      for (const auto& h : j["hosts"])  // "fleet" lists the correlations, not stored findings
+        if (h["host"] != "fleet") total += h["findings"].get<std::size_t>();
+      // A snapshot is one committed state: counts never go back and never exceed the distinct findings.
+      if (total < last_total || total > 1600) problems.push_back("inconsistent total " + std::to_string(total));
+      last_total = total;
+      if (page->body.find("</html>") == std::string::npos) problems.push_back("truncated page");
+      ++responses;
+    }
+  });
+
+  std::vector<pid_t> writers;
+  for (int w = 0; w < kWriters; ++w) {
+    std::string cmd = "exec " + test::supplyguard() + " fleet ingest -q --db '" + url() + "' --spool " +
+                      path("spool" + std::to_string(w) + ".jsonl");
+    for (int b = 0; b < 16; ++b)
+      if (b % kWriters == w || (b + 3) % kWriters == w) cmd += " " + batches[std::size_t(b)];
+    const char* argv[] = {"/bin/sh", "-c", cmd.c_str(), nullptr};
+    pid_t pid = 0;
+    ASSERT_EQ(posix_spawn(&pid, "/bin/sh", nullptr, nullptr, const_cast<char**>(argv), environ), 0);
+    writers.push_back(pid);
+  }
+  for (pid_t pid : writers) {
+    int status = 0;
+    waitpid(pid, &status, 0);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "a writer failed: status " << status;
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // one more background reload
+  done = true;
+  reader.join();
+  kill(server, SIGTERM);
+  int status = 0;
+  waitpid(server, &status, 0);
+
+  EXPECT_TRUE(problems.empty()) << problems.size() << " problem(s), first: " << (problems.empty() ? "" : problems[0]);
+  EXPECT_GT(responses.load(), 0);
+  for (int w = 0; w < kWriters; ++w)  // nothing spooled: every writer reached the store
+    EXPECT_FALSE(std::filesystem::exists(path("spool" + std::to_string(w) + ".jsonl")) &&
+                 std::filesystem::file_size(path("spool" + std::to_string(w) + ".jsonl")) > 0);
+  auto store = Store::open(url());
+  const FleetView v = store->load_view();
+  EXPECT_EQ(v.findings.size() - v.correlations.size(), 1600u);
+  EXPECT_EQ(store->overview().stored_findings, std::optional<std::size_t>(1600));
+  expect_same(store->assess(), v);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, FleetScale, ::testing::Values("sqlite", "postgresql"),
+                         [](const auto& info) { return info.param; });
