@@ -246,12 +246,17 @@ Result inspect(const cv::Mat& golden_raw, const cv::Mat& board_raw, const cv::Ma
   res.binary = detail::is_binary(ggrey) && detail::is_binary(bgrey);
 
   // Board into the golden frame at working scale; `valid` marks golden pixels the photo covers.
+  // A binarised scan is compared in grey only (its colour channels are copies).
   const cv::Matx33d h = scaling(gw) * res.registration.board_to_golden * scaling(1.0 / bw);
   cv::Mat aligned, valid;
-  cv::warpPerspective(board, aligned, cv::Mat(h), golden.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT);
+  cv::warpPerspective(res.binary ? bgrey : board, aligned, cv::Mat(h), golden.size(), cv::INTER_LINEAR,
+                      cv::BORDER_CONSTANT);
   cv::warpPerspective(cv::Mat(board.size(), CV_8U, cv::Scalar(255)), valid, cv::Mat(h), golden.size(), cv::INTER_NEAREST,
                       cv::BORDER_CONSTANT, cv::Scalar(0));
-  cv::erode(valid, valid, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(9, 9)));
+  // The outermost pixels are not compared either: scans and crops leave a column or two of
+  // artefacts at the image edge (hence the explicit zero border).
+  cv::erode(valid, valid, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(9, 9)), cv::Point(-1, -1), 1,
+            cv::BORDER_CONSTANT, cv::Scalar(0));
   if (!mask.empty()) {
     cv::Mat m;
     cv::resize(mask, m, golden.size(), 0, 0, cv::INTER_NEAREST);
@@ -289,8 +294,7 @@ Result inspect(const cv::Mat& golden_raw, const cv::Mat& board_raw, const cv::Ma
 
   if (res.binary) {
     // Binarised scans: which image has the material decides extra vs missing, pixel by pixel.
-    cv::Mat ag;
-    cv::cvtColor(aligned, ag, cv::COLOR_BGR2GRAY);
+    const cv::Mat& ag = aligned;
     const auto md = detail::material_difference(ggrey, ag, valid, opt.shift_tolerance, opt.material_dark);
     const cv::Mat open3 = cv::getStructuringElement(cv::MORPH_RECT, cv::Size(3, 3));
     cv::Mat added, removed;

@@ -25,7 +25,7 @@ MaterialDifference material_difference(const cv::Mat& golden, const cv::Mat& boa
   // A pixel that changed level counts when one of the two images holds its own level for
   // `tolerance` px all around it: a strip left by an edge that moved by <= tolerance has the
   // other level within reach in both images, a hole in the middle of a pad does not.
-  const cv::Mat deep = cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * tolerance + 1, 2 * tolerance + 1));
+  const cv::Mat deep = cv::getStructuringElement(cv::MORPH_RECT, cv::Size(2 * tolerance + 1, 2 * tolerance + 1));
   cv::Mat g_in, ng_in, b_in, nb_in;
   cv::erode(g, g_in, deep);
   cv::erode(ng, ng_in, deep);

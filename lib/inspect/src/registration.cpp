@@ -22,6 +22,7 @@ namespace {
 constexpr double kTranslationAccept = 0.80;  // correlation that makes a pure shift good enough
 constexpr double kEccAccept = 0.80;          // ... an ECC warp from that shift
 constexpr double kMinAgreement = 0.50;       // below this no alignment is believed
+constexpr double kFewDiffer = 0.03;           // ... or leaves this few pixels differing
 constexpr double kCoarseSide = 320.0;        // long side of the copies the shift is found on
 
 cv::Matx33d scaling(double s) { return {s, 0, 0, 0, s, 0, 0, 0, 1}; }
@@ -63,18 +64,32 @@ double agreement(const cv::Mat& g, const cv::Mat& b, const cv::Matx33d& h) {
   return gf.dot(bf) / (cv::countNonZero(valid) * sg[0] * sb[0]);
 }
 
-// Phase correlation of the two grey copies (same size): the shift that best lines them up,
-// as a board -> golden translation. Both signs are tried against the images themselves.
-cv::Matx33d shift_hypothesis(const cv::Mat& g, const cv::Mat& b, double& corr) {
+// Share of the golden pixels the board covers that differ by more than 40 grey levels.
+double differing_share(const cv::Mat& g, const cv::Mat& b, const cv::Matx33d& h) {
+  cv::Mat warped, valid, diff;
+  cv::warpPerspective(b, warped, cv::Mat(h), g.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT);
+  cv::warpPerspective(cv::Mat(b.size(), CV_8U, cv::Scalar(255)), valid, cv::Mat(h), g.size(), cv::INTER_NEAREST,
+                      cv::BORDER_CONSTANT, cv::Scalar(0));
+  cv::absdiff(g, warped, diff);
+  const int n = cv::countNonZero(valid);
+  return n > 0 ? double(cv::countNonZero((diff > 40) & valid)) / n : 1.0;
+}
+
+// Phase correlation of the two grey copies (same size): the shift that best lines them up, as a
+// board -> golden translation (phaseCorrelate(g, b) = s means board(x) = golden(x - s)), and how
+// well the images correlate after it. A board with little structure (a copper pour, a blank
+// area) correlates poorly even when it is the same board; there the share of pixels that still
+// differ decides: nearly none, and the shift is right.
+cv::Matx33d shift_hypothesis(const cv::Mat& g, const cv::Mat& b, double& corr, double& differing) {
   cv::Mat gf, bf, window;
   g.convertTo(gf, CV_32F);
   b.convertTo(bf, CV_32F);
   cv::createHanningWindow(window, g.size(), CV_32F);
   const cv::Point2d s = cv::phaseCorrelate(gf, bf, window);
-  const cv::Matx33d a = translation(-s.x, -s.y), c = translation(s.x, s.y);
-  const double ca = agreement(g, b, a), cc = agreement(g, b, c);
-  corr = std::max(ca, cc);
-  return ca >= cc ? a : c;
+  const cv::Matx33d t = translation(-s.x, -s.y);
+  corr = agreement(g, b, t);
+  differing = corr < kTranslationAccept ? differing_share(g, b, t) : 0.0;
+  return t;
 }
 
 // ECC refinement of a board -> golden homography h on the grey copies (ECC's warp maps template
@@ -147,27 +162,28 @@ Registration register_board(const cv::Mat& g, double gs, const cv::Mat& b, doubl
   Registration r;
   const cv::Size golden_full(static_cast<int>(std::lround(g.cols / gs)), static_cast<int>(std::lround(g.rows / gs)));
   cv::Matx33d h = cv::Matx33d::eye();  // board_small -> golden_small
-  bool found = false, refine = false;
+  bool found = false, refine = false, low_structure = false;
 
   // 1-2. Same framing: a shift, then ECC from it, on coarse copies (a 640x640 DFT costs 5x a
   // 320x320 one; the shift is sub-pixel either way). Cheap, and right for fixtures and scanners.
   double shift_corr = 0.0;
+  const double cs = std::min(1.0, kCoarseSide / std::max(g.cols, g.rows));
+  const double cbs = std::min(1.0, kCoarseSide / std::max(b.cols, b.rows));
+  cv::Mat gc = g, bc = b;
+  if (cs < 1.0) cv::resize(g, gc, cv::Size(), cs, cs, cv::INTER_AREA);
+  if (cbs < 1.0) cv::resize(b, bc, cv::Size(), cbs, cbs, cv::INTER_AREA);
   if (g.size() == b.size()) {
-    const double cs = std::min(1.0, kCoarseSide / std::max(g.cols, g.rows));
-    cv::Mat gc = g, bc = b;
-    if (cs < 1.0) {
-      cv::resize(g, gc, cv::Size(), cs, cs, cv::INTER_AREA);
-      cv::resize(b, bc, cv::Size(), cs, cs, cv::INTER_AREA);
-    }
-    const cv::Matx33d t = shift_hypothesis(gc, bc, shift_corr);
+    double differing = 1.0;
+    const cv::Matx33d t = shift_hypothesis(gc, bc, shift_corr, differing);
     cv::Matx33d e = t;
     double ecc = 0.0;
-    if (shift_corr >= kTranslationAccept) {
+    if (shift_corr >= kTranslationAccept || differing < kFewDiffer) {
       // Sub-pixel and small rotation/scale on top of the shift; kept only when it helps.
       const bool better = refine_ecc(gc, bc, e, ecc, cv::MOTION_AFFINE, 15) && degenerate(e, gc.size()).empty() &&
                           ecc > shift_corr;
       if (!better) e = t;
       r.method = "translation";
+      low_structure = shift_corr < kTranslationAccept;
       found = true;
     } else if (shift_corr > 0.2 && refine_ecc(gc, bc, e, ecc, cv::MOTION_HOMOGRAPHY, 40) && ecc >= kEccAccept &&
                degenerate(e, gc.size()).empty()) {
@@ -211,8 +227,8 @@ Registration register_board(const cv::Mat& g, double gs, const cv::Mat& b, doubl
     r.reason = "degenerate alignment: " + why;
     return r;
   }
-  r.agreement = agreement(g, b, h);
-  if (r.agreement < kMinAgreement) {
+  r.agreement = agreement(gc, bc, scaling(cs) * h * scaling(1.0 / cbs));  // coarse: a check, not a fit
+  if (r.agreement < kMinAgreement && !low_structure) {
     r.reason = fmt::format("aligned images do not correlate ({:.2f}, {} alignment): not the same board?", r.agreement,
                            r.method);
     return r;
