@@ -28,6 +28,7 @@
 #include <ctime>
 
 #include <opencv2/core.hpp>
+#include <opencv2/core/types.hpp>
 
 #include "supplyguard/inspect/image_io.hpp"
 #include "supplyguard/inspect/inspect.hpp"
@@ -116,7 +117,15 @@ int main(int argc, char** argv) {
     ms_decode.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
     ms_inspect.push_back(std::chrono::duration<double, std::milli>(t2 - t1).count());
     ++pairs;
-    const std::vector<Box> truth = read_boxes(dir + "/" + ann);
+    // Annotations are in test-image pixels, findings in golden pixels: map the boxes through the
+    // registration (a shift of up to ~50 px on some pairs).
+    std::vector<Box> truth = read_boxes(dir + "/" + ann);
+    if (r.registration.ok)
+      for (Box& b : truth) {
+        std::vector<cv::Point2d> c = {b.rect.tl(), b.rect.br()}, m;
+        cv::perspectiveTransform(c, m, cv::Mat(r.registration.board_to_golden));
+        b.rect = cv::Rect(cv::Point(cvRound(m[0].x), cvRound(m[0].y)), cv::Point(cvRound(m[1].x), cvRound(m[1].y)));
+      }
     if (!r.registration.ok) {
       ++failed;
       if (verbose) std::printf("%s: registration failed: %s\n", test.c_str(), r.registration.reason.c_str());

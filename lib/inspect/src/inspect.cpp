@@ -1,6 +1,7 @@
-// The inspection pipeline (see inspect.hpp for the stages). Works on a copy at most 2000 px on
-// the long side: a 20x40 part on a 4000x3000 board is still 10x20 px there, and every stage
-// costs a quarter of full resolution.
+// The inspection pipeline (see inspect.hpp for the stages). Works on a copy of at most 5 MP:
+// full resolution for photos up to that size, so a 10-px spur stays 10 px; a 4000x3000 board is
+// scaled by 0.65 (a 20x40 part is 13x26 px there). Binarised scans (AOI, DeepPCB) are compared
+// as material vs bare, per direction (material.hpp); colour photos by structural difference.
 #include "supplyguard/inspect/inspect.hpp"
 
 #include <algorithm>
@@ -20,10 +21,15 @@ namespace {
 
 using core::InputError;
 
-constexpr double kWorkSide = 2000.0;  // long side of the working copy
+// The working copy keeps full resolution up to 5 MP (a 3034x1586 photo: a 10-px spur stays
+// 10 px) and is scaled down to 5 MP beyond (4000x3000 -> 0.65), which keeps a 4000x3000 pair
+// inside its one-core budget; the registration copy is smaller still.
+constexpr double kWorkPixels = 5.0e6;
+constexpr double kMinWorkArea = 50.0;  // default smallest change, working px (~7x7)
 constexpr double kRegSide = 1000.0;   // long side of the registration copy
 
 double scale_for(const cv::Mat& m, double side) { return std::min(1.0, side / std::max(m.cols, m.rows)); }
+double work_scale_for(const cv::Mat& m) { return std::min(1.0, std::sqrt(kWorkPixels / (double(m.cols) * m.rows))); }
 
 cv::Mat shrink(const cv::Mat& m, double s) {
   if (s >= 1.0) return m;
@@ -234,7 +240,7 @@ Result inspect(const cv::Mat& golden_raw, const cv::Mat& board_raw, const cv::Ma
   res.golden_size = golden_in.size();
 
   // Working copies (colour) and registration copies (grey, smaller), made from each other.
-  const double gw = scale_for(golden_in, kWorkSide), bw = scale_for(board_in, kWorkSide);
+  const double gw = work_scale_for(golden_in), bw = work_scale_for(board_in);
   res.work_scale = gw;
   const cv::Mat golden = shrink(golden_in, gw), board = shrink(board_in, bw);
   cv::Mat ggrey, bgrey;
@@ -263,7 +269,10 @@ Result inspect(const cv::Mat& golden_raw, const cv::Mat& board_raw, const cv::Ma
     valid.setTo(0, m);
   }
 
-  const double min_area = opt.min_area > 0 ? opt.min_area : 200.0 * std::pow(golden_in.cols / 4000.0, 2);
+  // Default: what the working copy resolves (kMinWorkArea working px), and never more than the
+  // historical 200 px at 4000 px width (which keeps DeepPCB's 640-px scans at 5 px).
+  const double min_area = opt.min_area > 0 ? opt.min_area
+                                           : std::min(kMinWorkArea / (gw * gw), 200.0 * std::pow(golden_in.cols / 4000.0, 2));
   const double to_golden = 1.0 / gw;
   auto add_region = [&](const Blob& b, ChangeKind kind, double fg_golden, double fg_board) {
     Region r;

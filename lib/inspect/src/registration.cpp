@@ -86,10 +86,17 @@ cv::Matx33d shift_hypothesis(const cv::Mat& g, const cv::Mat& b, double& corr, d
   b.convertTo(bf, CV_32F);
   cv::createHanningWindow(window, g.size(), CV_32F);
   const cv::Point2d s = cv::phaseCorrelate(gf, bf, window);
-  const cv::Matx33d t = translation(-s.x, -s.y);
-  corr = agreement(g, b, t);
-  differing = corr < kTranslationAccept ? differing_share(g, b, t) : 0.0;
-  return t;
+  // Identity competes: on a nearly blank image the spectrum's peak can be anywhere.
+  const cv::Matx33d shift = translation(-s.x, -s.y), same = cv::Matx33d::eye();
+  const double c_shift = agreement(g, b, shift), c_same = agreement(g, b, same);
+  corr = std::max(c_shift, c_same);
+  if (corr >= kTranslationAccept) {
+    differing = 0.0;
+    return c_shift >= c_same ? shift : same;
+  }
+  const double d_shift = differing_share(g, b, shift), d_same = differing_share(g, b, same);
+  differing = std::min(d_shift, d_same);
+  return d_shift <= d_same ? shift : same;
 }
 
 // ECC refinement of a board -> golden homography h on the grey copies (ECC's warp maps template
@@ -208,7 +215,7 @@ Registration register_board(const cv::Mat& g, double gs, const cv::Mat& b, doubl
     else r.reason = orb_reason + "; SIFT: " + r.reason;
   }
   if (!found) {
-    if (shift_corr > 0) r.reason += fmt::format("; best shift correlates {:.2f}", shift_corr);
+    if (g.size() == b.size()) r.reason += fmt::format("; best shift correlates {:.2f}", shift_corr);
     return r;
   }
   r.reason.clear();
