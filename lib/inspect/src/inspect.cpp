@@ -1,6 +1,6 @@
-// The inspection pipeline (see inspect.hpp for the stages). Works on a copy of at most 5 MP:
-// full resolution for photos up to that size, so a 10-px spur stays 10 px; a 4000x3000 board is
-// scaled by 0.65 (a 20x40 part is 13x26 px there). Binarised scans (AOI, DeepPCB) are compared
+// The inspection pipeline (see inspect.hpp for the stages). Works at full resolution for photos
+// up to 5 MP, so a 10-px spur stays 10 px; bigger ones on a 3-MP copy (4000x3000 at 0.5: a 20x40
+// part is 10x20 px there). Binarised scans (AOI, DeepPCB) are compared
 // as material vs bare, per direction (material.hpp); colour photos by structural difference.
 #include "supplyguard/inspect/inspect.hpp"
 
@@ -22,14 +22,18 @@ namespace {
 using core::InputError;
 
 // The working copy keeps full resolution up to 5 MP (a 3034x1586 photo: a 10-px spur stays
-// 10 px) and is scaled down to 5 MP beyond (4000x3000 -> 0.65), which keeps a 4000x3000 pair
-// inside its one-core budget; the registration copy is smaller still.
-constexpr double kWorkPixels = 5.0e6;
+// 10 px); bigger images are scaled to 3 MP (4000x3000 -> 0.5), which keeps a 4000x3000 pair
+// inside its one-core budget (at 5 MP it took ~2.6 s CPU end to end); the registration copy is
+// smaller still.
+constexpr double kFullResPixels = 5.0e6, kWorkPixels = 3.0e6;
 constexpr double kMinWorkArea = 50.0;  // default smallest change, working px (~7x7)
 constexpr double kRegSide = 1000.0;   // long side of the registration copy
 
 double scale_for(const cv::Mat& m, double side) { return std::min(1.0, side / std::max(m.cols, m.rows)); }
-double work_scale_for(const cv::Mat& m) { return std::min(1.0, std::sqrt(kWorkPixels / (double(m.cols) * m.rows))); }
+double work_scale_for(const cv::Mat& m) {
+  const double px = double(m.cols) * m.rows;
+  return px <= kFullResPixels ? 1.0 : std::sqrt(kWorkPixels / px);
+}
 
 cv::Mat shrink(const cv::Mat& m, double s) {
   if (s >= 1.0) return m;
