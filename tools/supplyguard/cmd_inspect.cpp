@@ -54,13 +54,12 @@ void add_inspect(CLI::App& app, Action& action) {
       "Example:\n"
       "  supplyguard inspect --golden golden.png --board board.png --annotate marked.png --format table\n"
       "  supplyguard inspect --pairs batch.tsv --fail-on high");
-  sub->callback([&action, args, sub] {
-    action = [args, sub](Output& out) {
+  sub->callback([&action, args] {
+    action = [args](Output& out) {
       if (args->pairs.empty() && args->boards.empty())
         throw core::InputError::in("inspect", "give --golden G --board B [B ...] or --pairs FILE (see --help)");
       if (args->boards.size() > 1 && (!args->annotate.empty() || !args->mask.empty() || !args->host.empty()))
         throw core::InputError::in("inspect", "--annotate, --mask and --host apply to one board; use --pairs for hosts");
-      (void)sub;
       // Image buffers are freed and re-allocated per pair: keep them in the heap rather than
       // returning them to the kernel (on a VM the page faults cost more than the comparison).
       mallopt(M_MMAP_THRESHOLD, 32 << 20);

@@ -188,12 +188,19 @@ Registration register_board(const cv::Mat& g, double gs, const cv::Mat& b, doubl
       // Sub-pixel and small rotation/scale on top of the shift; kept only when it helps.
       const bool better = refine_ecc(gc, bc, e, ecc, cv::MOTION_AFFINE, 15) && degenerate(e, gc.size()).empty() &&
                           ecc > shift_corr;
-      if (!better) e = t;
+      if (better) {
+        r.ecc = ecc;
+        r.ecc_refined = true;
+      } else {
+        e = t;
+      }
       r.method = "translation";
       low_structure = shift_corr < kTranslationAccept;
       found = true;
     } else if (shift_corr > 0.2 && refine_ecc(gc, bc, e, ecc, cv::MOTION_HOMOGRAPHY, 40) && ecc >= kEccAccept &&
                degenerate(e, gc.size()).empty()) {
+      r.ecc = ecc;
+      r.ecc_refined = true;
       r.method = "ecc";
       found = true;
     }
