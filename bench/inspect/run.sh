@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # inspect benchmark: (1) one 4000x3000 pair through the CLI (PNG decode included) on ONE core,
-# median of 7 runs; (2) the full-size recall / false-positive evaluation over 50 generated pairs.
+# median of 7 runs; (2) the full-size recall / false-positive evaluation over 50 generated pairs;
+# (3) the DeepPCB evaluation (real scans, ../shared/real/pcb/deeppcb-trainval or $DEEPPCB) and
+# the batch CLI over its pairs, all cores and one core.
 # Needs $BUILD_DIR (a release build); scripts/bench.sh sets it.
 set -euo pipefail
 BUILD_DIR=${BUILD_DIR:?set BUILD_DIR to a release build directory}
@@ -33,3 +35,22 @@ echo "  truth:    $(tr -d " \n" <"$work/truth.json")"
 echo
 echo "Full-size evaluation ($PAIRS designs, $pin):"
 $pin "$EVAL" "$PAIRS" 4000 3000
+
+# DeepPCB (real binarised scans): accuracy per defect kind, and batch speed end to end.
+DEEPPCB=${DEEPPCB:-$(cd "$(dirname "$0")/../../.." && pwd)/shared/real/pcb/deeppcb-trainval}
+if [ -f "$DEEPPCB/pairs.txt" ]; then
+  echo
+  echo "DeepPCB evaluation ($DEEPPCB, one thread, $pin):"
+  $pin "$BUILD_DIR/bench/inspect/bench_inspect_deeppcb" "$DEEPPCB"
+  awk -F'\t' -v d="$DEEPPCB" '{print d"/"$1"\t"d"/"$2}' "$DEEPPCB/pairs.txt" >"$work/deeppcb.tsv"
+  n=$(wc -l <"$work/deeppcb.tsv")
+  ms() { local s e; s=$(date +%s%N); "$@" >/dev/null 2>&1 || true; e=$(date +%s%N); echo $(( (e - s) / 1000000 )); }
+  ref=$(ms sh -c "cut -f1,2 '$work/deeppcb.tsv' | tr '\t' '\n' | xargs cat")
+  all=$(ms "$SG" inspect --pairs "$work/deeppcb.tsv")
+  one=$(ms $pin "$SG" inspect --threads 1 --pairs "$work/deeppcb.tsv")
+  echo "batch, $n pairs through 'supplyguard inspect --pairs' (decode + inspect + JSON out):"
+  echo "  all cores ($(nproc)): $all ms = $(( all / n )) ms per pair;  one core: $one ms = $(( one / n )) ms per pair  (bar: <= 50)"
+  echo "  reference: cat of the same $((2 * n)) JPEGs: $ref ms;  load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+else
+  echo "DeepPCB sample not found at $DEEPPCB: DeepPCB evaluation skipped"
+fi

@@ -17,6 +17,8 @@ core::Json registration_evidence(const Registration& g) {
   e["matches"] = g.matches;
   e["inliers"] = g.inliers;
   if (g.ecc_refined) e["ecc"] = round2(g.ecc);
+  if (!g.method.empty()) e["method"] = g.method;
+  if (g.agreement != 0) e["agreement"] = round2(g.agreement);
   return e;
 }
 
@@ -57,7 +59,9 @@ std::vector<core::Finding> to_findings(const Result& r, const std::string& host)
     f.fields["contrast"] = round2(g.contrast);
     f.evidence["foreground_golden"] = round2(g.foreground_golden);
     f.evidence["foreground_board"] = round2(g.foreground_board);
-    f.evidence["inliers"] = r.registration.inliers;
+    f.evidence["registration"] = r.registration.method;
+    f.evidence["agreement"] = round2(r.registration.agreement);
+    if (r.registration.inliers > 0) f.evidence["inliers"] = r.registration.inliers;
     if (r.registration.ecc_refined) f.evidence["ecc"] = round2(r.registration.ecc);
     out.push_back(std::move(f));
   }

@@ -19,6 +19,12 @@ struct Options {
   double threshold = 28.0;   // grey levels a pixel must differ by, beyond its neighbourhood
   int min_inliers = 25;      // feature matches agreeing on the homography
   double max_changed_fraction = 0.12;  // more than this differs: not the same board
+  // Binarised scans: an edge that moved by up to this many working px is not a change
+  // (residual misregistration, binarisation jitter along copper edges).
+  int shift_tolerance = 2;
+  // Binarised scans: which level is material (copper). DeepPCB's scans render copper black;
+  // a scanner that renders it white needs false here (CLI --copper white).
+  bool material_dark = true;
   // Names used in error messages.
   std::string golden_name = "golden", board_name = "board", mask_name = "mask";
 };
@@ -39,6 +45,11 @@ struct Region {
 struct Registration {
   bool ok = false;
   std::string reason;           // why not, when !ok
+  // Which hypothesis held, cheapest first: "translation" (phase correlation, frames already
+  // aligned up to a shift), "ecc" (intensity alignment from that shift), "orb" or "sift" (features
+  // + RANSAC, for real pose changes).
+  std::string method;
+  double agreement = 0.0;       // zero-mean normalised correlation of the aligned grey copies
   cv::Matx33d board_to_golden = cv::Matx33d::eye();  // full-resolution homography
   int keypoints_golden = 0, keypoints_board = 0, matches = 0, inliers = 0;
   double ecc = 0.0;             // correlation after ECC refinement (0 when not run)
@@ -51,6 +62,7 @@ struct Result {
   cv::Size golden_size;
   double changed_fraction = 0.0;  // of the inspected (unmasked, in-view) area
   double work_scale = 1.0;        // golden px -> working px
+  bool binary = false;            // both images binarised: compared as material vs bare
 };
 
 // `mask` (optional, golden size, 8-bit): non-zero pixels are excluded from the comparison.
