@@ -23,8 +23,9 @@ void add_traffic(CLI::App& app, Action& action) {
   sub->add_option("-o,--output", o->out, "Capture file to write")->required();
   sub->add_option("--truth", o->truth, "Write the planted behaviours (ground truth) as JSON here");
   sub->add_option("--format", o->format, "pcap or pcapng")->check(CLI::IsMember({"pcap", "pcapng"}));
-  sub->add_option("--linktype", o->linktype, "en10mb, sll, sll2 or raw")
-      ->check(CLI::IsMember({"en10mb", "ethernet", "sll", "sll2", "raw"}));
+  // The names come from hunt's one link-layer table (the ones it can also write a frame for).
+  sub->add_option("--linktype", o->linktype, "en10mb, sll, sll2, raw, null, loop, ppp, pppoe or mpls")
+      ->check(CLI::IsMember({"en10mb", "ethernet", "sll", "sll2", "raw", "null", "loop", "ppp", "pppoe", "mpls"}));
   sub->add_option("--vlan", o->cfg.vlan, "Tag every frame with this 802.1Q VLAN id (en10mb only)")
       ->check(CLI::Range(1, 4094));
   sub->add_flag("--qinq", o->cfg.qinq, "With --vlan: add an outer 802.1ad tag (QinQ)");
