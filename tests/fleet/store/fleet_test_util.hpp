@@ -112,6 +112,31 @@ class Backend {
   std::string url_;
 };
 
+// A test parameterized by backend ("sqlite", "postgres"): a fresh store URL, a scratch dir, ingest
+// options whose spool lives in it. Skips when the backend cannot run here.
+class StoreTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    std::string why;
+    if (!backend_.setup(GetParam(), why)) {
+      if (!why.empty()) GTEST_SKIP() << why;
+      FAIL() << "backend " << GetParam() << " unavailable";
+    }
+  }
+  std::string url() const { return backend_.url(); }
+  std::string path(const std::string& name) const { return backend_.dir() / name; }
+  fleet::IngestOptions options() const {
+    fleet::IngestOptions o;
+    o.spool = path("spool.jsonl");
+    return o;
+  }
+  std::string file(const std::string& name, const std::string& text) const {
+    write_text(path(name), text);
+    return path(name);
+  }
+  Backend backend_;
+};
+
 inline core::Finding make_finding(core::Plane plane, const std::string& type, core::Severity sev,
                                   const std::string& host, const std::string& subject) {
   core::Finding f;

@@ -25,28 +25,7 @@ using core::Severity;
 
 namespace {
 
-class FleetScale : public ::testing::TestWithParam<std::string> {
- protected:
-  void SetUp() override {
-    std::string why;
-    if (!backend_.setup(GetParam(), why)) {
-      if (!why.empty()) GTEST_SKIP() << why;
-      FAIL() << "backend " << GetParam() << " unavailable";
-    }
-  }
-  std::string url() const { return backend_.url(); }
-  std::string path(const std::string& name) const { return backend_.dir() / name; }
-  IngestOptions options() const {
-    IngestOptions o;
-    o.spool = path("spool.jsonl");
-    return o;
-  }
-  std::string file(const std::string& name, const std::string& text) const {
-    test::write_text(path(name), text);
-    return path(name);
-  }
-  test::Backend backend_;
-};
+class FleetScale : public test::StoreTest {};
 
 std::string inventory(int hosts) {
   std::string csv = "host,model,batch,addresses\n";

@@ -12,28 +12,7 @@ using core::Severity;
 
 namespace {
 
-class FleetStore : public ::testing::TestWithParam<std::string> {
- protected:
-  void SetUp() override {
-    std::string why;
-    if (!backend_.setup(GetParam(), why)) {
-      if (!why.empty()) GTEST_SKIP() << why;
-      FAIL() << "backend " << GetParam() << " unavailable";
-    }
-  }
-  std::string url() const { return backend_.url(); }
-  std::string path(const std::string& name) const { return backend_.dir() / name; }
-  IngestOptions options() const {
-    IngestOptions o;
-    o.spool = path("spool.jsonl");
-    return o;
-  }
-  std::string file(const std::string& name, const std::string& text) const {
-    test::write_text(path(name), text);
-    return path(name);
-  }
-  test::Backend backend_;
-};
+class FleetStore : public test::StoreTest {};
 
 const HostVerdict* find_verdict(const std::vector<HostVerdict>& vs, const std::string& host) {
   auto it = std::find_if(vs.begin(), vs.end(), [&](const auto& v) { return v.host == host; });
