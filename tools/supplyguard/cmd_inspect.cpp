@@ -81,8 +81,10 @@ void add_inspect(CLI::App& app, Action& action) {
         opt.mask_name = args->mask;
         const inspect::Result result = inspect::inspect(golden, board, mask, opt);
         const std::string host = args->host.empty() ? std::filesystem::path(board_path).stem().string() : args->host;
-        for (const auto& f : inspect::to_findings(result, host)) out.emit(f);
+        // The annotated image first: a reader that stops early (| head) ends the run at the first
+        // failed write to stdout, and the image must not depend on how much of stdout was read.
         if (!args->annotate.empty()) inspect::write_png(args->annotate, inspect::annotate(board, result));
+        for (const auto& f : inspect::to_findings(result, host)) out.emit(f);
         return core::kExitOk;
       }
 
