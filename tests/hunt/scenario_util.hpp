@@ -48,4 +48,17 @@ inline std::vector<core::Finding> analyze_file(const std::string& path, HuntConf
   return a.findings();
 }
 
+// A sink that keeps every record the flow table and DNS reader emit.
+struct Recorder : RecordSink {
+  std::vector<ConnRecord> conns;
+  std::vector<DnsRecord> dns;
+  void on_conn(const ConnRecord& c) override { conns.push_back(c); }
+  void on_dns(const DnsRecord& d) override { dns.push_back(d); }
+  std::uint64_t payload() const {
+    std::uint64_t n = 0;
+    for (const auto& c : conns) n += c.orig_bytes + c.resp_bytes;
+    return n;
+  }
+};
+
 }  // namespace sg::hunt::test

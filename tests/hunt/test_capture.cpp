@@ -14,18 +14,6 @@ using namespace sg::hunt::test;
 
 namespace {
 
-struct Recorder : RecordSink {
-  std::vector<ConnRecord> conns;
-  std::vector<DnsRecord> dns;
-  void on_conn(const ConnRecord& c) override { conns.push_back(c); }
-  void on_dns(const DnsRecord& d) override { dns.push_back(d); }
-  std::uint64_t payload() const {
-    std::uint64_t n = 0;
-    for (const auto& c : conns) n += c.orig_bytes + c.resp_bytes;
-    return n;
-  }
-};
-
 ScenarioConfig small(int linktype = 1, CaptureFormat fmt = CaptureFormat::pcap) {
   ScenarioConfig cfg;
   cfg.seed = 21;

@@ -18,13 +18,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Recorder : RecordSink {
-  std::vector<ConnRecord> conns;
-  std::vector<DnsRecord> dns;
-  void on_conn(const ConnRecord& c) override { conns.push_back(c); }
-  void on_dns(const DnsRecord& d) override { dns.push_back(d); }
-};
-
 const fs::path kPcap = fs::path(SG_SOURCE_DIR) / ".." / "shared" / "real" / "pcap";
 
 // IPv4/TCP packet 10.0.0.1:1234 -> 192.0.2.1:443 with `payload` bytes; total length as given.
