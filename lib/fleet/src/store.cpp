@@ -317,12 +317,14 @@ class SqlStore final : public Store {
   std::string resolve_attr(const std::string& attr, std::map<std::string, std::string>& cache) {
     if (attr.rfind("h:", 0) == 0) return attr.substr(2);
     if (attr.rfind("a:", 0) != 0) return kUnattributed;
-    auto [it, fresh] = cache.try_emplace(attr);
-    if (fresh) {
-      it->second = attr.substr(2);
-      c_->query(select_owner_, {attr.substr(2)}, [&](const db::Row& r) { it->second = r[0].value_or(it->second); });
+    // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+    const auto slot = cache.try_emplace(attr);
+    std::string& owner = slot.first->second;
+    if (slot.second) {
+      owner = attr.substr(2);
+      c_->query(select_owner_, {attr.substr(2)}, [&](const db::Row& r) { owner = r[0].value_or(owner); });
     }
-    return it->second;
+    return owner;
   }
 
   int statement(const std::string& sql) {
