@@ -205,7 +205,7 @@ void FlowTable::add(const Packet& p, Micros ts) {
   ++f->pkts[dir];
   if (p.proto == 6) {
     // Names from the first bytes (TLS ClientHello, HTTP request, DNS over TCP): flow_names.hpp.
-    if (namer_ && p.payload_caplen && f->naming < FlowNamer::kNamed)
+    if (namer_ && p.payload_len && p.payload_caplen && f->naming < FlowNamer::kNamed)
       f->naming = namer_->inspect(id, f->naming, p, dir, f->orig_is_a ? f->a : f->b, f->orig_is_a ? f->pb : f->pa,
                                   f->orig_is_a ? f->pa : f->pb, ts);
     if (p.tcp_flags & kRst) f->closed = true;

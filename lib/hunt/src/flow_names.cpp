@@ -2,6 +2,8 @@
 // flow_names.hpp for what is read and the bounds).
 #include "flow_names.hpp"
 
+#include <algorithm>
+
 #include "names.hpp"
 #include "supplyguard/hunt/dns.hpp"
 
@@ -31,7 +33,9 @@ FlowNamer::Feed FlowNamer::feed(Side& s, const Packet& p, const std::uint8_t*& d
     s.next_seq = p.tcp_seq;
   }
   data = p.payload;
-  len = p.payload_caplen;
+  // Captured bytes beyond the IP length are link-layer padding (a bare ACK padded to Ethernet's
+  // 60-byte minimum), not stream bytes.
+  len = std::min<std::size_t>(p.payload_caplen, p.payload_len);
   const auto diff = std::int32_t(p.tcp_seq - s.next_seq);  // serial-number arithmetic: wraps
   if (diff > 0) return Feed::gap;
   if (diff < 0) {
