@@ -159,7 +159,7 @@ std::uint8_t FlowNamer::inspect(std::uint32_t id, std::uint8_t state, const Pack
       kind = Kind::dns;
     } else if (dir != 0) {
       return kFresh;  // the server spoke first: wait for the client's first bytes
-    } else if (p.payload[0] == 0x16) {
+    } else if (p.payload[0] == 0x16 || (p.payload[0] & 0x80)) {  // TLS record, or an SSL 2.0-style hello
       kind = Kind::tls;
     } else if (http_method_start(p.payload[0])) {
       kind = Kind::http;

@@ -140,11 +140,41 @@ std::string hex_list(const std::vector<std::uint16_t>& v) {
 
 bool alnum(std::uint8_t c) { return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
 
+// SSL 2.0-compatible ClientHello (RFC 6101 appendix E.2; still sent by very old stacks, such as
+// some BMC firmware): a 2-byte header with the top bit set, then msg_type 1, version, and
+// 3-byte cipher specs. No extensions, so no SNI. Specs whose first byte is 0 are TLS cipher
+// suites; SSL 2.0-only specs have no TLS code point and are left out of the fingerprint.
+ParseStatus parse_sslv2_hello(const std::uint8_t* d, std::size_t len, ClientHello& out, std::string* why) {
+  if (len < 3) return ParseStatus::need_more;
+  const std::size_t rlen = std::size_t(d[0] & 0x7f) << 8 | d[1];
+  if (d[2] != 1) return ParseStatus::not_this;
+  if (len < 2 + rlen) return ParseStatus::need_more;
+  auto fail = [&](const std::string& w) {
+    if (why) *why = "SSL 2.0 ClientHello: " + w;
+    return ParseStatus::error;
+  };
+  if (rlen < 9) return fail("record length " + std::to_string(rlen) + " at byte 0 is under the 9-byte header");
+  const std::uint8_t* h = d + 2;
+  out.legacy_version = be16(h + 1);
+  const std::size_t specs = be16(h + 3), sid = be16(h + 5), challenge = be16(h + 7);
+  if (specs % 3) return fail("cipher spec length " + std::to_string(specs) + " at byte 5 is not a multiple of 3");
+  if (9 + specs + sid + challenge > rlen) return fail("lengths at bytes 5-10 run past the record (" + std::to_string(rlen) + " bytes)");
+  for (std::size_t i = 0; i < specs; i += 3) {
+    const std::uint8_t* c = h + 9 + i;
+    if (c[0] != 0) continue;
+    const std::uint16_t suite = be16(c + 1);
+    if (!is_grease(suite)) out.ciphers.push_back(suite);
+  }
+  out.consumed = 2 + rlen;
+  return ParseStatus::ok;
+}
+
 }  // namespace
 
 ParseStatus parse_client_hello(const std::uint8_t* d, std::size_t len, ClientHello& out, std::string* why) {
   out = ClientHello{};
   if (len == 0) return ParseStatus::need_more;
+  if (d[0] & 0x80) return parse_sslv2_hello(d, len, out, why);
   // Record header: content type 22 (handshake), version 3.x. Anything else is another protocol
   // (SSLv2-compatible hellos from very old stacks included: they carry no extensions).
   if (d[0] != 0x16) return ParseStatus::not_this;
