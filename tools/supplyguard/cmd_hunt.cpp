@@ -25,7 +25,7 @@ struct HuntOptions {
   double long_conn_s = 3600;
   std::size_t max_flows = 1 << 19;
   std::size_t state_mb = 640, max_pairs = 0;
-  bool progress = false, stats = false;
+  bool progress = false, stats = false, no_names = false;
 };
 
 std::atomic<bool> g_stop{false};
@@ -97,6 +97,7 @@ int run_hunt(const HuntOptions& o, Output& out) {
   hunt::Analyzer analyzer(cfg);
   hunt::FlowConfig fcfg;
   fcfg.max_flows = o.max_flows;
+  fcfg.names = !o.no_names;
   hunt::PacketProcessor proc(fcfg, analyzer);
   ProgressLine line(o.progress || isatty(STDERR_FILENO));
   const hunt::ProgressFn progress = [&line](const hunt::ReadProgress& p) { line.update(p); };
@@ -223,6 +224,9 @@ void add_hunt(CLI::App& app, Action& action) {
       ->check(CLI::Range(std::size_t(16), std::size_t(1) << 20));
   sub->add_option("--max-pairs", opts->max_pairs, "Cap on tracked outbound (src, dst, port) series (default 1048576)")
       ->check(CLI::Range(std::size_t(64), std::size_t(1) << 30));
+  sub->add_flag("--no-names", opts->no_names,
+                "Do not read the first bytes of TCP flows (TLS ClientHello, HTTP request, DNS over TCP): names "
+                "then come from DNS over UDP only");
   sub->add_flag("--progress", opts->progress, "Progress line on stderr (default: only when stderr is a TTY)");
   sub->add_flag("--stats", opts->stats, "Print packet/flow counters on stderr at the end");
   sub->footer(
