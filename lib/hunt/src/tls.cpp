@@ -119,9 +119,14 @@ void parse_hello_body(Reader r, ClientHello& out) {
 
 std::string sha256_12(const std::string& s) {
   if (s.empty()) return "000000000000";
+  // Fetched once: OpenSSL 3 looks the algorithm up on every EVP_sha256() digest otherwise.
+  static const EVP_MD* const sha256 = [] {
+    const EVP_MD* m = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    return m ? m : EVP_sha256();
+  }();
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int n = 0;
-  EVP_Digest(s.data(), s.size(), md, &n, EVP_sha256(), nullptr);
+  EVP_Digest(s.data(), s.size(), md, &n, sha256, nullptr);
   char hex[13];
   for (int i = 0; i < 6; ++i) std::snprintf(hex + 2 * i, 3, "%02x", md[i]);
   return std::string(hex, 12);
