@@ -1,4 +1,5 @@
-// Any byte string as a Zeek conn.log, open_conn.log and dns.log (TSV or JSON lines, plain or
+// Any byte string as a Zeek conn.log, open_conn.log, dns.log, ssl.log and http.log (names joined
+// to conn lines by uid) (TSV or JSON lines, plain or
 // gzip: seeds include .gz and a truncated .gz) must be read or raise
 // InputError naming a line, never crash.
 #include <cstdint>
@@ -15,10 +16,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   cfg.beacon.min_callbacks = 3;
   cfg.dns_tunnel_min_unique = 1;
   sg::hunt::Analyzer analyzer(cfg);
-  for (auto kind : {sg::hunt::ZeekLog::dns, sg::hunt::ZeekLog::conn, sg::hunt::ZeekLog::open_conn}) {
+  sg::hunt::ZeekNames names(4);  // small: the cap path too
+  for (auto kind : {sg::hunt::ZeekLog::dns, sg::hunt::ZeekLog::ssl, sg::hunt::ZeekLog::http, sg::hunt::ZeekLog::conn,
+                    sg::hunt::ZeekLog::open_conn}) {
     std::istringstream in(text);
     try {
-      sg::hunt::read_zeek_log(in, kind, "fuzz.log", analyzer);
+      sg::hunt::read_zeek_log(in, kind, "fuzz.log", analyzer, &names);
     } catch (const sg::core::InputError& e) {
       if (!e.where().line) __builtin_trap();  // every Zeek error must name a line
     }

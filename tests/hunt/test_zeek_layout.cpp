@@ -60,7 +60,8 @@ TEST(ZeekLayout, LogKindFromRotatedNames) {
   EXPECT_EQ(zeek_log_kind("dns.23:00:00-00:00:00.log.gz"), ZeekLog::dns);
   EXPECT_EQ(zeek_log_kind("open_conn.05:00:00-06:00:00.log.gz"), ZeekLog::open_conn);
   EXPECT_EQ(zeek_log_kind("conn-summary.10:00:00-11:00:00.log.gz"), std::nullopt);
-  EXPECT_EQ(zeek_log_kind("http.log"), std::nullopt);
+  EXPECT_EQ(zeek_log_kind("http.log"), ZeekLog::http);  // names for conn lines (issue 14)
+  EXPECT_EQ(zeek_log_kind("files.log"), std::nullopt);
   EXPECT_EQ(zeek_log_kind("conn.txt"), std::nullopt);
 }
 
@@ -80,7 +81,7 @@ TEST(ZeekLayout, DaySubdirectoriesGzipAndSkippedLogs) {
       write_gz(t.dir / day / name, text);
     }
     write_gz(t.dir / day / "conn-summary.00:00:00-01:00:00.log.gz", "not a conn log at all\n");
-    std::ofstream(t.dir / day / "http.00:00:00-01:00:00.log") << "#fields\tts\n";
+    std::ofstream(t.dir / day / "files.00:00:00-01:00:00.log") << "#fields\tts\n";
   }
   std::ofstream(t.dir / "conn.log") << "\t" << kHeader << line(t0 + 10, "10.1.1.6", "198.51.100.1", 80, 1);
   HuntConfig cfg;

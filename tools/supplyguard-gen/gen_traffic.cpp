@@ -31,6 +31,8 @@ void add_traffic(CLI::App& app, Action& action) {
   sub->add_flag("--qinq", o->cfg.qinq, "With --vlan: add an outer 802.1ad tag (QinQ)");
   sub->add_flag("--no-plants", o->no_plants, "Only ordinary traffic (for false-positive checks)");
   sub->add_flag("--bmcs", o->cfg.bmcs, "Give every host a BMC (10.99.1.x) polled over Redfish by the admin host");
+  sub->add_flag("--tls-names", o->cfg.tls_names,
+                "Write TLS ClientHellos and HTTP requests (SNI/Host names, JA4), plus a CDN beacon named only by SNI and a BMC with a rare TLS stack");
   sub->add_option("--implant-bmc", o->cfg.implant_bmcs,
                   "Host index whose BMC beacons to the shared C2 (repeatable; fleet scenarios)");
   sub->add_option("--implant-c2", o->cfg.implant_c2, "The implanted BMCs' C2 address");

@@ -18,14 +18,14 @@ namespace sg::cli {
 namespace {
 
 struct HuntOptions {
-  std::vector<std::string> reads, zeek, internal, mgmt;
+  std::vector<std::string> reads, zeek, internal, mgmt, servers;
   std::string iface, filter, allow;
   double min_score = 0.5;
   double live_seconds = 0;
   double long_conn_s = 3600;
   std::size_t max_flows = 1 << 19;
   std::size_t state_mb = 640, max_pairs = 0;
-  bool progress = false, stats = false;
+  bool progress = false, stats = false, no_names = false;
 };
 
 std::atomic<bool> g_stop{false};
@@ -82,6 +82,7 @@ int run_hunt(const HuntOptions& o, Output& out) {
     cfg.internal_given = true;  // overrides Zeek's local_orig/local_resp
   }
   cfg.mgmt = parse_nets(o.mgmt, "--mgmt-net");
+  cfg.servers = parse_nets(o.servers, "--server-net");
   // Management ranges are ours: a BMC talking to another BMC is not egress.
   for (const auto& c : cfg.mgmt.nets()) cfg.internal.add(c);
   if (!o.allow.empty()) {
@@ -96,6 +97,7 @@ int run_hunt(const HuntOptions& o, Output& out) {
   hunt::Analyzer analyzer(cfg);
   hunt::FlowConfig fcfg;
   fcfg.max_flows = o.max_flows;
+  fcfg.names = !o.no_names;
   hunt::PacketProcessor proc(fcfg, analyzer);
   ProgressLine line(o.progress || isatty(STDERR_FILENO));
   const hunt::ProgressFn progress = [&line](const hunt::ReadProgress& p) { line.update(p); };
@@ -138,14 +140,37 @@ int run_hunt(const HuntOptions& o, Output& out) {
                    (unsigned long long)d.callbacks_not_kept, (unsigned long long)d.mgmt_pairs_untracked,
                    (unsigned long long)d.domains_untracked, (unsigned long long)d.long_conns_untracked,
                    (unsigned long long)d.names_untracked);
+      const auto& ps = proc.flows().payload_stats();
+      std::fprintf(stderr,
+                   "hunt: names: %llu TLS ClientHellos (%llu over 2+ segments, %llu malformed), %llu HTTP requests "
+                   "(%llu malformed), %llu DNS-over-TCP messages (%llu malformed); %llu given up at the segment/byte "
+                   "budget, %llu at a sequence gap, %llu flows not named (caps); %llu named connection records, "
+                   "%llu SNI/Host series, %llu TLS fingerprints; dropped: %llu series, %llu connection names, %llu "
+                   "fingerprints%s%s\n",
+                   (unsigned long long)ps.tls_hellos, (unsigned long long)ps.tls_split, (unsigned long long)ps.tls_errors,
+                   (unsigned long long)ps.http_requests, (unsigned long long)ps.http_errors,
+                   (unsigned long long)ps.dns_tcp_messages, (unsigned long long)ps.dns_tcp_errors,
+                   (unsigned long long)ps.gave_up, (unsigned long long)ps.out_of_order,
+                   (unsigned long long)ps.flows_untracked, (unsigned long long)as.named_conns,
+                   (unsigned long long)as.name_series, (unsigned long long)as.tls_fps,
+                   (unsigned long long)d.name_series_untracked, (unsigned long long)d.conn_names_untracked,
+                   (unsigned long long)d.tls_fps_untracked, ps.last_error.empty() ? "" : "; last parse error: ",
+                   ps.last_error.c_str());
     }
   };
   try {
     for (const auto& z : o.zeek) {
       std::vector<std::string> skipped;
-      hunt::read_zeek_path(z, analyzer, &skipped);
+      hunt::ZeekNames names;
+      hunt::read_zeek_path(z, analyzer, &skipped, &names);
+      if (o.stats || o.progress)
+        std::fprintf(stderr,
+                     "hunt: %s: %llu connections named from ssl/http logs (joined by uid), %llu ssl/http names "
+                     "without a conn line, %llu not kept (cap)\n",
+                     z.c_str(), (unsigned long long)names.joined, (unsigned long long)(names.unmatched + names.size()),
+                     (unsigned long long)names.dropped);
       if (!skipped.empty())
-        std::fprintf(stderr, "hunt: note: %s: skipped %zu other Zeek logs (hunt reads conn, open_conn and dns): %s%s\n",
+        std::fprintf(stderr, "hunt: note: %s: skipped %zu other Zeek logs (hunt reads conn, open_conn, dns, ssl and http): %s%s\n",
                      z.c_str(), skipped.size(), skipped.front().c_str(), skipped.size() > 1 ? ", ..." : "");
     }
     for (const auto& r : o.reads) {
@@ -177,10 +202,13 @@ void add_hunt(CLI::App& app, Action& action) {
   sub->add_option("-i,--interface", opts->iface, "Capture live on this interface (until Ctrl-C or --duration)");
   sub->add_option("--filter", opts->filter, "BPF filter for live capture, tcpdump syntax");
   sub->add_option("--duration", opts->live_seconds, "Stop live capture after this many seconds");
-  sub->add_option("--zeek", opts->zeek, "Zeek log directory tree (conn, open_conn, dns logs; TSV or JSON; plain or .gz; day subdirectories) or one log file");
+  sub->add_option("--zeek", opts->zeek, "Zeek log directory tree (conn, open_conn, dns, ssl, http logs; TSV or JSON; plain or .gz; day subdirectories) or one log file");
   sub->add_option("--internal-net", opts->internal,
                   "Internal network CIDR (repeatable; default RFC 1918 + ULA + loopback/link-local)");
   sub->add_option("--mgmt-net", opts->mgmt, "Management (BMC/IPMI) network CIDR (repeatable)");
+  sub->add_option("--server-net", opts->servers,
+                  "Server network CIDR (repeatable): a TLS client fingerprint used only by one of these "
+                  "(or a --mgmt-net address) is reported as rare_tls_client");
   sub->add_option("--allow", opts->allow,
                   "File of allowed destinations: CIDR, address, host name or .suffix, each with optional :port");
   sub->add_option("--min-score", opts->min_score, "Report findings scoring at least this (0-1, default 0.5)")
@@ -196,10 +224,14 @@ void add_hunt(CLI::App& app, Action& action) {
       ->check(CLI::Range(std::size_t(16), std::size_t(1) << 20));
   sub->add_option("--max-pairs", opts->max_pairs, "Cap on tracked outbound (src, dst, port) series (default 1048576)")
       ->check(CLI::Range(std::size_t(64), std::size_t(1) << 30));
+  sub->add_flag("--no-names", opts->no_names,
+                "Do not read the first bytes of TCP flows (TLS ClientHello, HTTP request, DNS over TCP): names "
+                "then come from DNS over UDP only");
   sub->add_flag("--progress", opts->progress, "Progress line on stderr (default: only when stderr is a TTY)");
   sub->add_flag("--stats", opts->stats, "Print packet/flow counters on stderr at the end");
   sub->footer(
-      "Findings: beacon, mgmt_egress, new_destination (with --allow), exfil, long_connection, dns_tunnel.\n"
+      "Findings: beacon, mgmt_egress, new_destination (with --allow), exfil, long_connection, dns_tunnel,\n"
+      "rare_tls_client. Names come from DNS, TLS SNI, HTTP Host (and Zeek ssl.log/http.log).\n"
       "Example:\n"
       "  supplyguard hunt -r capture.pcap --mgmt-net 10.99.0.0/16 --format table\n"
       "  supplyguard hunt --zeek /opt/zeek/logs/current --allow allowed.txt --fail-on high\n"

@@ -89,20 +89,35 @@ class Builder {
 
   // A TCP connection: handshake, the exchanges (segmented; the receiver ACKs every second
   // segment), then FIN both ways. seg_min < seg_max gives random segment sizes (dense traffic).
-  Micros tcp(Micros t, const IpAddr& c, const IpAddr& s, std::uint16_t sp, const std::vector<Exchange>& ex,
-             Micros rtt, std::uint32_t seg_min = 1448, std::uint32_t seg_max = 1448, Micros pace = 20) {
+  // `first` (optional): the bytes the client's first exchange starts with (a ClientHello, an
+  // HTTP request), written across as many segments as they need.
+  Micros tcp(Micros t, const IpAddr& c, const IpAddr& s, std::uint16_t sp, std::vector<Exchange> ex,
+             Micros rtt, std::uint32_t seg_min = 1448, std::uint32_t seg_max = 1448, Micros pace = 20,
+             const std::vector<std::uint8_t>* first = nullptr) {
     const std::uint32_t fl = flow(c, s, sp, 6);
+    std::uint32_t first_off = 0, first_len = 0;
+    if (first && !first->empty() && !ex.empty() && ex[0].dir == 0) {
+      first_off = std::uint32_t(arena.size());
+      first_len = std::uint32_t(first->size());
+      arena.insert(arena.end(), first->begin(), first->end());
+      ex[0].bytes = std::max(ex[0].bytes, first_len);
+    }
     push(t, fl, 0, SYN, 0);
     push(t + rtt, fl, 1, SYN | ACK, 0);
     t += rtt + 30;
     push(t, fl, 0, ACK, 0);
-    for (const auto& e : ex) {
+    for (std::size_t k = 0; k < ex.size(); ++k) {
+      const auto& e = ex[k];
       t += e.gap;
-      std::uint32_t left = e.bytes, n = 0;
+      std::uint32_t left = e.bytes, n = 0, sent = 0;
       while (left > 0) {
         std::uint32_t seg = seg_min >= seg_max ? seg_max : seg_min + std::uint32_t(rng_.below(seg_max - seg_min + 1));
         seg = std::min(seg, left);
-        push(t, fl, e.dir, PSH | ACK, seg);
+        if (k == 0 && sent < first_len)
+          push(t, fl, e.dir, PSH | ACK, seg, first_off + sent, std::uint16_t(std::min(seg, first_len - sent)));
+        else
+          push(t, fl, e.dir, PSH | ACK, seg);
+        sent += seg;
         left -= seg;
         if (++n % 2 == 0 || left == 0) push(t + 5, fl, std::uint8_t(1 - e.dir), ACK, 0);
         t += pace;
@@ -319,8 +334,11 @@ ScenarioTruth write_scenario(const ScenarioConfig& cfg, std::FILE* out) {
       const int conns = 1 + int(rng.below(4));
       for (int c = 0; c < conns; ++c) {
         const auto resp = std::uint32_t(std::exp(rng.uniform(std::log(2e3), std::log(1e5))));
-        b.tcp(t + 20'000 + c * Micros(rng.below(300'000)), six ? h6 : h, six ? site_v6(k) : site_ip(k), 443,
-              {{0, std::uint32_t(rng.uniform(200, 1500)), 1000}, {1, resp, 30'000}}, 20'000);
+        const Micros at = t + 20'000 + c * Micros(rng.below(300'000));
+        const std::uint32_t req = std::uint32_t(rng.uniform(200, 1500));
+        const auto hello = cfg.tls_names ? client_hello(site_name(k), TlsClientProfile::browser) : std::vector<std::uint8_t>{};
+        b.tcp(at, six ? h6 : h, six ? site_v6(k) : site_ip(k), 443, {{0, req, 1000}, {1, resp, 30'000}}, 20'000, 1448,
+              1448, 20, &hello);
       }
     }
     // NTP to the internal server, every 64 s.
@@ -329,7 +347,11 @@ ScenarioTruth write_scenario(const ScenarioConfig& cfg, std::FILE* out) {
     // Package updates from the mirror, roughly hourly.
     for (Micros t = start + Micros(rng.uniform(0, 3600) * kSec); t < end; t += Micros(rng.uniform(3600, 7200) * kSec)) {
       b.dns(t, h, resolver, "deb.mirror.example.org", 1, {mirror});
-      b.tcp(t + 30'000, h, mirror, 80, {{0, 400, 1000}, {1, std::uint32_t(rng.uniform(5e4, 5e5)), 20'000}}, 15'000);
+      const auto get = cfg.tls_names ? http_get("deb.mirror.example.org", "/debian/dists/bookworm/InRelease",
+                                                "Debian APT-HTTP/1.3 (2.6.1)")
+                                     : std::vector<std::uint8_t>{};
+      b.tcp(t + 30'000, h, mirror, 80, {{0, 400, 1000}, {1, std::uint32_t(rng.uniform(5e4, 5e5)), 20'000}}, 15'000, 1448,
+            1448, 20, &get);
     }
     // SSH from the admin workstation (internal).
     for (Micros t = start + Micros(rng.expo(7200) * kSec); t < end; t += Micros(rng.expo(7200) * kSec)) {
@@ -355,6 +377,12 @@ ScenarioTruth write_scenario(const ScenarioConfig& cfg, std::FILE* out) {
   // ---- planted implant behaviour ----
   auto pick = [&](int n) { return host_addr(n % cfg.hosts); };
   const double span_s = double(span) / 1e6;
+  // Implants' TLS: a Go-like stack (only with tls_names; otherwise no application bytes).
+  std::vector<std::uint8_t> implant_scratch;
+  auto implant_hello = [&](const std::string& sni) -> const std::vector<std::uint8_t>& {
+    implant_scratch = cfg.tls_names ? client_hello(sni, TlsClientProfile::go_implant) : std::vector<std::uint8_t>{};
+    return implant_scratch;
+  };
   if (cfg.plants) {
     {  // Jittered beacon (±30 %, 10 % missed callbacks) to one IP behind one name.
       const IpAddr src = pick(2), dst = v4(203, 0, 113, 50);
@@ -366,7 +394,8 @@ ScenarioTruth write_scenario(const ScenarioConfig& cfg, std::FILE* out) {
         if (rng.chance(0.1)) continue;  // missed callback
         if (n++ % 6 == 0) b.dns(t - 60'000, src, resolver, name, 1, {dst});
         const std::uint32_t resp = rng.chance(0.05) ? 1200 : std::uint32_t(rng.uniform(180, 220));
-        b.tcp(t, src, dst, 443, {{0, std::uint32_t(rng.uniform(340, 380)), 1000}, {1, resp, 40'000}}, 40'000);
+        const std::uint32_t req = std::uint32_t(rng.uniform(340, 380));
+        b.tcp(t, src, dst, 443, {{0, req, 1000}, {1, resp, 40'000}}, 40'000, 1448, 1448, 20, &implant_hello(name));
       }
       truth.plants.push_back({"beacon", src.str(), dst.str(), name, 443, "tcp", "±30 % jitter, 10 % missed"});
     }
@@ -379,7 +408,8 @@ ScenarioTruth write_scenario(const ScenarioConfig& cfg, std::FILE* out) {
            t += Micros(period * (1 + rng.uniform(-0.2, 0.2)) * kSec)) {
         const IpAddr dst = v4(192, 0, 2, std::uint8_t(10 + n++ % 4));
         b.dns(t - 50'000, src, resolver, name, 1, {dst});
-        b.tcp(t, src, dst, 443, {{0, std::uint32_t(rng.uniform(500, 540)), 1000}, {1, 300, 30'000}}, 30'000);
+        b.tcp(t, src, dst, 443, {{0, std::uint32_t(rng.uniform(500, 540)), 1000}, {1, 300, 30'000}}, 30'000, 1448, 1448,
+              20, &implant_hello(name));
       }
       truth.plants.push_back({"beacon", src.str(), "192.0.2.10", name, 443, "tcp", "rotates over 192.0.2.10-13"});
     }
@@ -417,6 +447,47 @@ ScenarioTruth write_scenario(const ScenarioConfig& cfg, std::FILE* out) {
       }
       b.tcp(start + 20 * kSec, src, dst, 4443, ex, 30'000);
       truth.plants.push_back({"long_connection", src.str(), dst.str(), "", 4443, "tcp", "open for the whole capture"});
+    }
+  }
+
+  if (cfg.plants && cfg.tls_names) {
+    // Separate stream (as for BMCs below), so the rest of the scenario is the same with or
+    // without these plants.
+    Rng nrng{cfg.seed * 0xC2B2AE3D27D4EB4FULL + 13};
+    Builder nb(nrng, end);
+    {  // A beacon to a CDN front named only by SNI (no DNS: DoH or a cached answer), rotating
+       // over 8 addresses, with a browser-like hello big enough to need two segments.
+      const IpAddr src = pick(7);
+      const std::string name = "assets.cdn-front.example";
+      const auto hello = client_hello(name, TlsClientProfile::browser_pq);
+      const double period = std::max(5.0, std::min(240.0, span_s / 30));
+      int n = 0;
+      for (Micros t = start + Micros(nrng.uniform(0, period) * kSec); t < end;
+           t += Micros(period * (1 + nrng.uniform(-0.1, 0.1)) * kSec)) {
+        const IpAddr dst = v4(203, 0, 113, std::uint8_t(130 + n++ % 8));
+        nb.tcp(t, src, dst, 443, {{0, 1900, 1000}, {1, 400, 30'000}}, 30'000, 1448, 1448, 20, &hello);
+      }
+      truth.plants.push_back({"beacon", src.str(), "203.0.113.130", name, 443, "tcp",
+                              "named by SNI only, rotates over 203.0.113.130-137"});
+    }
+    {  // A BMC whose TLS 1.0 stack no other machine uses, fetching from a vendor site.
+      const IpAddr src = v4(10, 99, 0, 22), dst = v4(198, 51, 100, 90);
+      const std::string name = "fw.bmc-vendor.example";
+      const auto hello = client_hello(name, TlsClientProfile::old_bmc);
+      for (int k = 0; k < 3; ++k)
+        nb.tcp(start + Micros(double(span) * (0.2 + 0.3 * k)), src, dst, 443, {{0, 200, 1000}, {1, 5000, 40'000}}, 40'000,
+               1448, 1448, 20, &hello);
+      truth.plants.push_back({"rare_tls_client", src.str(), dst.str(), name, 443, "tcp", "TLS 1.0 stack only this BMC uses"});
+      truth.plants.push_back({"mgmt_egress", src.str(), dst.str(), name, 443, "tcp", "BMC fetching over old TLS"});
+    }
+    const auto base = std::uint32_t(b.flows.size());
+    const auto arena_base = std::uint32_t(b.arena.size());
+    b.flows.insert(b.flows.end(), nb.flows.begin(), nb.flows.end());
+    b.arena.insert(b.arena.end(), nb.arena.begin(), nb.arena.end());
+    for (Pkt p : nb.pkts) {
+      p.flow += base;
+      p.dns_off += arena_base;
+      b.pkts.push_back(p);
     }
   }
 

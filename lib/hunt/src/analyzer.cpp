@@ -51,6 +51,9 @@ AnalyzerStats Analyzer::stats() const {
   s.pairs = state_->pairs().size();
   s.mgmt_pairs = state_->mgmt_pairs().size();
   s.domains = state_->domains().size();
+  s.named_conns = state_->named_conns();
+  s.name_series = state_->name_series().size();
+  s.tls_fps = state_->tls_clients().size();
   s.state_bytes = state_->approx_bytes();
   s.drops = state_->drops();
   return s;
@@ -64,6 +67,7 @@ std::vector<core::Finding> Analyzer::findings() const {
   detect_exfil(ctx, out);
   detect_long_connections(ctx, out);
   detect_dns_tunnels(ctx, out);
+  detect_rare_tls_clients(ctx, out);
   if (cfg_.have_allow) detect_new_destinations(ctx, out);
   std::vector<core::Finding> kept;
   for (auto& f : out)

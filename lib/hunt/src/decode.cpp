@@ -23,6 +23,7 @@ DecodeResult decode_l4(const std::uint8_t* p, std::size_t cap, std::uint32_t l4_
       out.sport = be16(p);
       out.dport = be16(p + 2);
       out.tcp_flags = p[13];
+      out.tcp_seq = std::uint32_t(p[4]) << 24 | std::uint32_t(p[5]) << 16 | std::uint32_t(p[6]) << 8 | p[7];
       out.payload_len = l4_len > hl ? l4_len - hl : 0;
       if (cap > hl) { out.payload = p + hl; out.payload_caplen = std::uint32_t(cap - hl); }
       return DecodeResult::ok;

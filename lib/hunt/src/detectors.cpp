@@ -40,6 +40,18 @@ Finding make_flow_finding(const Context& ctx, std::string type, const IpAddr& sr
   f.fields["dst"] = dst.str();
   const std::string name = ctx.name_of(dst);
   if (!name.empty()) f.fields["dst_name"] = name;
+  // Names the traffic itself carried (SNI / HTTP Host, JA4, ALPN, User-Agent): evidence, and the
+  // destination's name when DNS gave none.
+  if (auto it = ctx.state.conn_names().find(PairKey{src, dst, dport, proto}); it != ctx.state.conn_names().end()) {
+    const ConnNames& n = it->second;
+    if (!n.server_name.empty()) {
+      f.evidence["server_name"] = n.server_name;
+      if (name.empty()) f.fields["dst_name"] = n.server_name;
+    }
+    if (!n.tls_fp.empty()) f.evidence["tls_fp"] = n.tls_fp;
+    if (!n.alpn.empty()) f.evidence["alpn"] = n.alpn;
+    if (!n.user_agent.empty()) f.evidence["http_user_agent"] = n.user_agent;
+  }
   f.fields["dst_port"] = dport;
   f.fields["proto"] = std::string(proto_name(proto));
   f.fields["count"] = count;
@@ -62,7 +74,10 @@ void detect_beacons(const Context& ctx, std::vector<Finding>& out) {
     std::uint64_t conns = 0, dropped = 0;
     Micros first = 0, last = 0;
     std::vector<IpAddr> dsts;
+    std::uint64_t more_dsts = 0;
     std::vector<Callback> calls;
+    bool by_traffic_name = false;  // some callbacks were grouped by SNI/Host (no DNS name)
+    std::string tls_fp;
   };
   std::map<std::string, Group> groups;
   ctx.state.for_each_pair([&](const PairKey& k, const PairStats& p) {
@@ -93,8 +108,39 @@ void detect_beacons(const Context& ctx, std::vector<Finding>& out) {
     if (std::find(g.dsts.begin(), g.dsts.end(), k.dst) == g.dsts.end()) g.dsts.push_back(k.dst);
     g.calls.insert(g.calls.end(), p.calls.begin(), p.calls.end());
   });
+  // Series named by the traffic (SNI / Host) where DNS named nothing: same key shape, so a
+  // DNS-named series of the same name merges with it.
+  for (const auto& [k, n] : ctx.state.name_series()) {
+    const PairStats& p = n.series;
+    if (n.dsts.empty() || ctx.allowed(n.dsts.front(), k.dport)) continue;
+    if (p.calls.size() + p.calls_dropped < ctx.cfg.beacon.min_callbacks) continue;
+    const std::string key = k.src.str() + "|" + n.name + "|" + std::to_string(k.dport) + "|" + std::to_string(k.proto);
+    Group& g = groups[key];
+    if (g.conns == 0) {
+      g.src = k.src;
+      g.dst = n.dsts.front();
+      g.name = n.name;
+      g.dport = k.dport;
+      g.proto = k.proto;
+      g.first = p.first;
+      g.last = p.last;
+    }
+    g.by_traffic_name = true;
+    g.tls_fp = n.tls_fp;
+    g.from_mgmt = g.from_mgmt || p.from_mgmt;
+    g.conns += p.conns;
+    g.dropped += p.calls_dropped;
+    g.more_dsts += n.more_dsts;
+    g.first = std::min(g.first, p.first);
+    g.last = std::max(g.last, p.last);
+    for (const auto& d : n.dsts)
+      if (std::find(g.dsts.begin(), g.dsts.end(), d) == g.dsts.end()) g.dsts.push_back(d);
+    g.calls.insert(g.calls.end(), n.series.calls.begin(), n.series.calls.end());
+  }
   for (auto& [key, g] : groups) {
     if (g.calls.size() < ctx.cfg.beacon.min_callbacks) continue;
+    if (g.by_traffic_name)  // callbacks came from two tables: score them in time order
+      std::sort(g.calls.begin(), g.calls.end(), [](const Callback& a, const Callback& b) { return a.ts < b.ts; });
     const BeaconScore s = score_beacon(g.calls, ctx.cfg.beacon);
     if (s.score <= 0.0) continue;
     Finding f = make_flow_finding(ctx, "beacon", g.src, g.dst, g.dport, g.proto, s.callbacks, g.first, g.last);
@@ -124,7 +170,15 @@ void detect_beacons(const Context& ctx, std::vector<Finding>& out) {
     e["size_score"] = round3(s.size);
     e["median_bytes"] = s.median_bytes;
     e["bytes_mad"] = s.size_mad;
-    e["distinct_dst_ips"] = g.dsts.size();
+    e["distinct_dst_ips"] = g.dsts.size() + (g.more_dsts ? 1 : 0);
+    if (g.more_dsts) e["distinct_dst_ips_capped"] = true;
+    if (g.by_traffic_name) {
+      e["dst_name_source"] = "tls_sni_or_http_host";
+      if (!e.contains("server_name")) e["server_name"] = g.name;
+      if (!g.tls_fp.empty() && !e.contains("tls_fp")) e["tls_fp"] = g.tls_fp;
+    } else if (!g.name.empty()) {
+      e["dst_name_source"] = "dns";
+    }
     e["rita_baseline_score"] = round3(rita.score);
     if (g.dropped) e["callbacks_not_scored"] = g.dropped;
     out.push_back(std::move(f));
@@ -327,6 +381,40 @@ void detect_new_destinations(const Context& ctx, std::vector<Finding>& out) {
   }
 }
 
+// ---- rare_tls_client ----------------------------------------------------------------------
+
+void detect_rare_tls_clients(const Context& ctx, std::vector<Finding>& out) {
+  // A BMC or a server runs a fixed software set: a TLS client stack that no other machine in
+  // the run used is an implant's own TLS library, an agent someone added, or old firmware. With
+  // too few TLS clients in the run, everything is "rare": say nothing.
+  if (ctx.state.tls_sources_seen() < ctx.cfg.rare_tls_min_sources) return;
+  for (const auto& [fp, t] : ctx.state.tls_clients()) {
+    if (t.sources.size() != 1) continue;
+    const IpAddr& src = t.sources.front();
+    const bool mgmt = ctx.cfg.mgmt.contains(src);
+    if (!mgmt && !ctx.cfg.servers.contains(src)) continue;
+    if (ctx.allowed(t.first_dst, t.dport)) continue;
+    Finding f = make_flow_finding(ctx, "rare_tls_client", src, t.first_dst, t.dport, 6, t.conns, t.first, t.last);
+    // One finding per (source, fingerprint): the fingerprint, not the first destination, is
+    // what is rare.
+    f.subject = src.str() + " TLS client " + fp;
+    f.severity = mgmt ? Severity::medium : Severity::low;
+    f.score = mgmt ? 0.7 : 0.6;
+    f.summary = (mgmt ? "management address " : "server ") + src.str() + " used a TLS client fingerprint (JA4 " + fp +
+                ") that no other source used in this run: " + std::to_string(t.conns) +
+                (t.conns == 1 ? " connection" : " connections") + ", first to " +
+                (t.server_name.empty() ? t.first_dst.str() : t.server_name) + ":" + std::to_string(t.dport);
+    f.evidence["tls_fp"] = fp;
+    f.evidence["server_name"] = t.server_name;
+    if (!t.alpn.empty()) f.evidence["alpn"] = t.alpn;
+    f.evidence["connections"] = t.conns;
+    f.evidence["tls_clients_in_run"] = ctx.state.tls_sources_seen();
+    f.evidence["fingerprints_in_run"] = ctx.state.tls_clients().size();
+    f.evidence["source_net"] = mgmt ? "mgmt" : "server";
+    out.push_back(std::move(f));
+  }
+}
+
 // ---- dropped evidence ---------------------------------------------------------------------
 
 void report_dropped_evidence(const Context& ctx, std::vector<Finding>& out) {
@@ -342,7 +430,9 @@ void report_dropped_evidence(const Context& ctx, std::vector<Finding>& out) {
               " connection series, " + std::to_string(d.callbacks_not_kept) + " callbacks, " +
               std::to_string(d.mgmt_pairs_untracked) + " management series, " + std::to_string(d.domains_untracked) +
               " DNS domains, " + std::to_string(d.long_conns_untracked) + " long connections, " +
-              std::to_string(d.names_untracked) + " name labels (raise the caps in HuntConfig / --max-* to keep them)";
+              std::to_string(d.names_untracked) + " name labels, " + std::to_string(d.name_series_untracked) +
+              " SNI/Host series, " + std::to_string(d.conn_names_untracked) + " connection names, " +
+              std::to_string(d.tls_fps_untracked) + " TLS fingerprints (raise the caps in HuntConfig / --max-* to keep them)";
   auto& e = f.evidence;
   e["pairs_evicted_at_budget"] = d.pairs_evicted_at_budget;
   e["callbacks_not_kept"] = d.callbacks_not_kept;
@@ -350,6 +440,10 @@ void report_dropped_evidence(const Context& ctx, std::vector<Finding>& out) {
   e["domains_untracked"] = d.domains_untracked;
   e["long_conns_untracked"] = d.long_conns_untracked;
   e["names_untracked"] = d.names_untracked;
+  e["name_series_untracked"] = d.name_series_untracked;
+  e["conn_names_untracked"] = d.conn_names_untracked;
+  e["tls_fps_untracked"] = d.tls_fps_untracked;
+  e["singleton_name_series_evicted"] = d.singleton_name_series_evicted;
   e["singleton_pairs_evicted"] = d.singleton_pairs_evicted;
   e["idle_pairs_evicted"] = d.idle_pairs_evicted;
   e["domains_evicted"] = d.domains_evicted;

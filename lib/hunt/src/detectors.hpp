@@ -36,6 +36,7 @@ void detect_exfil(const Context& ctx, std::vector<core::Finding>& out);
 void detect_long_connections(const Context& ctx, std::vector<core::Finding>& out);
 void detect_dns_tunnels(const Context& ctx, std::vector<core::Finding>& out);
 void detect_new_destinations(const Context& ctx, std::vector<core::Finding>& out);
+void detect_rare_tls_clients(const Context& ctx, std::vector<core::Finding>& out);
 // One `info` finding when a bound dropped evidence (nothing when nothing was lost).
 void report_dropped_evidence(const Context& ctx, std::vector<core::Finding>& out);
 

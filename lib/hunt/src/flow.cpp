@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "flow_names.hpp"
+
 namespace sg::hunt {
 namespace {
 
@@ -34,6 +36,14 @@ FlowTable::FlowTable(FlowConfig cfg, RecordSink& sink) : cfg_(cfg), sink_(sink) 
   free_.reserve(cfg_.max_flows);
   live_.reserve(cfg_.max_flows);
   scratch_.reserve(cfg_.max_flows);
+  if (cfg_.names) namer_ = std::make_unique<FlowNamer>(cfg_, sink_);
+}
+
+FlowTable::~FlowTable() = default;
+
+const PayloadStats& FlowTable::payload_stats() const {
+  static const PayloadStats kNone;
+  return namer_ ? namer_->stats() : kNone;
 }
 
 Micros FlowTable::idle_limit(const Flow& f) const {
@@ -56,6 +66,8 @@ void FlowTable::emit(const Flow& f) {
   c.resp_bytes = f.bytes[1];
   c.orig_pkts = f.pkts[0];
   c.resp_pkts = f.pkts[1];
+  if (f.naming == FlowNamer::kReading || f.naming == FlowNamer::kNamed)
+    namer_->attach(std::uint32_t(&f - slab_.data()), c);
   ++stats_.flows;
   sink_.on_conn(c);
 }
@@ -192,6 +204,10 @@ void FlowTable::add(const Packet& p, Micros ts) {
   f->bytes[dir] += p.payload_len;
   ++f->pkts[dir];
   if (p.proto == 6) {
+    // Names from the first bytes (TLS ClientHello, HTTP request, DNS over TCP): flow_names.hpp.
+    if (namer_ && p.payload_len && p.payload_caplen && f->naming < FlowNamer::kNamed)
+      f->naming = namer_->inspect(id, f->naming, p, dir, f->orig_is_a ? f->a : f->b, f->orig_is_a ? f->pb : f->pa,
+                                  f->orig_is_a ? f->pa : f->pb, ts);
     if (p.tcp_flags & kRst) f->closed = true;
     if (p.tcp_flags & kFin) f->fin_mask |= std::uint8_t(1 << dir);
     if (f->fin_mask == 3) f->closed = true;

@@ -46,6 +46,10 @@ bool looks_like_lookup_key(std::string_view sub) {
 
 void HuntState::add_conn(const ConnRecord& c) {
   now_ = std::max(now_, c.ts);
+  if (c.has_names()) {
+    ++named_conns_;
+    if (!c.tls_fp.empty()) note_tls_client(c);  // every source counts for rarity, not only outbound
+  }
   // Which side is local: Zeek's own flags when the sensor set any (a sensor without
   // Site::local_nets writes F/F everywhere, which says nothing), unless --internal-net was given.
   bool orig_local, resp_local;
@@ -111,11 +115,17 @@ void HuntState::add_conn(const ConnRecord& c) {
     pair_bytes_ += kPairNodeBytes;
   }
   PairStats& p = it->second;
+  if (c.has_names()) note_conn_names(key, c);
+  // DNS did not name the destination but the traffic did (SNI / Host): the callback belongs to
+  // the name's series (a CDN front rotates addresses); the pair still counts the connection.
+  const bool by_name = !c.server_name.empty() && names_.find(c.resp) == names_.end() &&
+                       add_named_callback(c, outbound, from_mgmt);
   p.first = std::min(p.first, c.ts);
   p.last = std::max(p.last, c.ts + std::max<Micros>(0, c.duration));
   ++p.conns;
   p.out_bytes += c.orig_bytes;
   p.in_bytes += c.resp_bytes;
+  if (by_name) return;
   // Over budget even after eviction: keep counting, stop storing callbacks (a pair already
   // holding min_callbacks can still be scored on what it has).
   if (p.calls.size() < cfg_.max_calls_per_pair && (!over_budget() || p.calls.size() < cfg_.beacon.min_callbacks)) {
@@ -126,6 +136,106 @@ void HuntState::add_conn(const ConnRecord& c) {
   } else {
     ++p.calls_dropped;
     ++drops_.callbacks_not_kept;
+  }
+}
+
+bool HuntState::add_named_callback(const ConnRecord& c, bool outbound, bool from_mgmt) {
+  const NameSeriesKey key{c.orig, state_hash(c.server_name.data(), c.server_name.size()), c.resp_port, c.proto};
+  auto it = name_series_.find(key);
+  if (it == name_series_.end()) {
+    if (name_series_.size() >= cfg_.max_name_series) {
+      // Single-connection series first (a beacon's series repeats, so it comes back); a pass
+      // frees a quarter of the cap, so it is paid once per many records.
+      const std::size_t target = cfg_.max_name_series - cfg_.max_name_series / 4;
+      for (auto e = name_series_.begin(); e != name_series_.end() && name_series_.size() > target;) {
+        if (e->second.series.conns == 1) {
+          bytes_ -= kNameSeriesBytes + e->second.name.capacity() + e->second.series.calls.capacity() * sizeof(Callback);
+          e = name_series_.erase(e);
+          ++drops_.singleton_name_series_evicted;
+        } else {
+          ++e;
+        }
+      }
+      if (name_series_.size() >= cfg_.max_name_series) {
+        ++drops_.name_series_untracked;
+        return false;
+      }
+    }
+    it = name_series_.emplace(key, NameSeries{}).first;
+    it->second.name = c.server_name;
+    it->second.series.first = c.ts;
+    it->second.series.outbound = outbound;
+    it->second.series.from_mgmt = from_mgmt;
+    bytes_ += kNameSeriesBytes + it->second.name.capacity();
+  }
+  NameSeries& n = it->second;
+  PairStats& p = n.series;
+  p.first = std::min(p.first, c.ts);
+  p.last = std::max(p.last, c.ts + std::max<Micros>(0, c.duration));
+  ++p.conns;
+  p.out_bytes += c.orig_bytes;
+  p.in_bytes += c.resp_bytes;
+  if (std::find(n.dsts.begin(), n.dsts.end(), c.resp) == n.dsts.end()) {
+    if (n.dsts.size() < 16) {
+      n.dsts.push_back(c.resp);
+      bytes_ += sizeof(IpAddr);
+    } else {
+      ++n.more_dsts;
+    }
+  }
+  if (!c.tls_fp.empty() && n.tls_fp != c.tls_fp) n.tls_fp = c.tls_fp;
+  if (p.calls.size() < cfg_.max_calls_per_pair && (!over_budget() || p.calls.size() < cfg_.beacon.min_callbacks)) {
+    const std::size_t cap = p.calls.capacity();
+    p.calls.push_back({c.ts, c.orig_bytes + c.resp_bytes});
+    bytes_ += (p.calls.capacity() - cap) * sizeof(Callback);
+  } else {
+    ++p.calls_dropped;
+    ++drops_.callbacks_not_kept;
+  }
+  return true;
+}
+
+void HuntState::note_conn_names(const PairKey& key, const ConnRecord& c) {
+  auto it = conn_names_.find(key);
+  if (it == conn_names_.end()) {
+    if (conn_names_.size() >= cfg_.max_conn_names) {
+      ++drops_.conn_names_untracked;
+      return;
+    }
+    it = conn_names_.emplace(key, ConnNames{}).first;
+    bytes_ += kConnNamesBytes + c.server_name.size() + c.tls_fp.size() + c.alpn.size() + c.http_user_agent.size();
+  }
+  ConnNames& n = it->second;  // the latest non-empty value of each
+  if (!c.server_name.empty()) n.server_name = c.server_name;
+  if (!c.tls_fp.empty()) n.tls_fp = c.tls_fp;
+  if (!c.alpn.empty()) n.alpn = c.alpn;
+  if (!c.http_user_agent.empty()) n.user_agent = c.http_user_agent;
+}
+
+void HuntState::note_tls_client(const ConnRecord& c) {
+  if (tls_sources_.size() < 64) tls_sources_.insert(c.orig);
+  auto it = tls_clients_.find(c.tls_fp);
+  if (it == tls_clients_.end()) {
+    if (tls_clients_.size() >= cfg_.max_tls_fps) {
+      ++drops_.tls_fps_untracked;
+      return;
+    }
+    it = tls_clients_.emplace(c.tls_fp, TlsClient{}).first;
+    TlsClient& t = it->second;
+    t.first = c.ts;
+    t.server_name = c.server_name;
+    t.first_dst = c.resp;
+    t.dport = c.resp_port;
+    t.alpn = c.alpn;
+    bytes_ += kTlsClientBytes + c.tls_fp.size() + c.server_name.size();
+  }
+  TlsClient& t = it->second;
+  t.first = std::min(t.first, c.ts);
+  t.last = std::max(t.last, c.ts);
+  ++t.conns;
+  if (t.sources.size() < cfg_.max_fp_sources && std::find(t.sources.begin(), t.sources.end(), c.orig) == t.sources.end()) {
+    t.sources.push_back(c.orig);
+    bytes_ += sizeof(IpAddr);
   }
 }
 

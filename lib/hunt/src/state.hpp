@@ -97,6 +97,50 @@ struct DomainStats {
   void observe(const DnsRecord& d, std::string_view reg, const HuntConfig& cfg);
 };
 
+// Names from the traffic itself (SNI / HTTP Host, JA4; ConnRecord::server_name etc.):
+//  - name series: a connection whose destination DNS did not name but whose SNI/Host did is a
+//    callback of (src, that name, port, proto), not of its address, so a beacon to a CDN front
+//    whose address rotates is one series. Its connection still counts in the address pair
+//    (exfil, new_destination), without the callback. Cap max_name_series; at the cap,
+//    single-connection series go first, then new series are not tracked (counted).
+//  - conn names: the last names seen per (src, dst, port, proto), for findings' evidence.
+//  - TLS clients: JA4 -> the distinct sources that used it (capped at max_fp_sources; 1 is
+//    what rare_tls_client asks), first SNI, counts.
+struct NameSeriesKey {
+  IpAddr src;
+  std::uint64_t name_hash = 0;  // state_hash of the name (the name itself is in the value)
+  std::uint16_t dport = 0;
+  std::uint8_t proto = 0;
+  friend bool operator==(const NameSeriesKey& a, const NameSeriesKey& b) {
+    return a.name_hash == b.name_hash && a.dport == b.dport && a.proto == b.proto && a.src == b.src;
+  }
+};
+struct NameSeriesKeyHash {
+  std::size_t operator()(const NameSeriesKey& k) const noexcept {
+    std::uint64_t w[4] = {k.src.hi(), k.src.lo(), k.name_hash, std::uint64_t(k.dport) << 8 | k.proto};
+    return std::size_t(state_hash(w, sizeof w));
+  }
+};
+struct NameSeries {
+  std::string name;
+  PairStats series;            // callbacks under the name (outbound/from_mgmt as for pairs)
+  std::vector<IpAddr> dsts;    // distinct addresses behind the name (capped at 16)
+  std::uint64_t more_dsts = 0; // addresses beyond the cap
+  std::string tls_fp;          // last fingerprint seen on the series
+};
+struct ConnNames {
+  std::string server_name, tls_fp, alpn, user_agent;
+};
+struct TlsClient {
+  std::vector<IpAddr> sources;  // distinct, capped at HuntConfig::max_fp_sources
+  std::string server_name;      // first SNI seen with it
+  IpAddr first_dst;
+  std::uint16_t dport = 0;
+  std::string alpn;
+  Micros first = 0, last = 0;
+  std::uint64_t conns = 0;
+};
+
 class HuntState {
  public:
   explicit HuntState(const HuntConfig& cfg) : cfg_(cfg) {}
@@ -114,6 +158,12 @@ class HuntState {
   const std::unordered_map<IpAddr, std::string, StateIpHash>& names() const { return names_; }
   const std::unordered_map<std::string, DomainStats, StateStringHash>& domains() const { return domains_; }
   const std::vector<ConnRecord>& long_conns() const { return long_conns_; }
+  using NameSeriesMap = std::unordered_map<NameSeriesKey, NameSeries, NameSeriesKeyHash>;
+  const NameSeriesMap& name_series() const { return name_series_; }
+  const std::unordered_map<PairKey, ConnNames, PairKeyHash>& conn_names() const { return conn_names_; }
+  const std::unordered_map<std::string, TlsClient, StateStringHash>& tls_clients() const { return tls_clients_; }
+  std::size_t tls_sources_seen() const { return tls_sources_.size(); }  // saturates at 64
+  std::uint64_t named_conns() const { return named_conns_; }
   const DropStats& drops() const { return drops_; }
   std::size_t approx_bytes() const { return bytes_; }
   Micros now() const { return now_; }
@@ -126,6 +176,10 @@ class HuntState {
  private:
   void make_room_for_pairs();
   void make_room_for_domains();
+  void note_tls_client(const ConnRecord& c);
+  void note_conn_names(const PairKey& key, const ConnRecord& c);
+  // Adds the callback to its name series; false when the series could not be tracked.
+  bool add_named_callback(const ConnRecord& c, bool outbound, bool from_mgmt);
   bool over_budget() const { return bytes_ > cfg_.memory_budget; }
   static std::size_t pair_bytes(const PairStats& p) { return kPairNodeBytes + p.calls.capacity() * sizeof(Callback); }
   static std::size_t domain_bytes(const std::string& k, const DomainStats& d) {
@@ -136,6 +190,9 @@ class HuntState {
   static constexpr std::size_t kPairNodeBytes = sizeof(PairKey) + sizeof(PairStats) + 32;
   static constexpr std::size_t kDomainNodeBytes = sizeof(DomainStats) + 64;
   static constexpr std::size_t kNameBytes = sizeof(IpAddr) + 64;
+  static constexpr std::size_t kNameSeriesBytes = sizeof(NameSeriesKey) + sizeof(NameSeries) + 32;
+  static constexpr std::size_t kConnNamesBytes = sizeof(PairKey) + sizeof(ConnNames) + 32;
+  static constexpr std::size_t kTlsClientBytes = sizeof(TlsClient) + 64;
 
   const HuntConfig& cfg_;
   PairMap pairs_, mgmt_pairs_;
@@ -143,6 +200,11 @@ class HuntState {
   std::unordered_map<std::string, DomainStats, StateStringHash> domains_;
   std::vector<ConnRecord> long_conns_;
   std::unordered_map<std::uint64_t, std::size_t, IdentityHash> long_index_;  // identity -> long_conns_ index
+  NameSeriesMap name_series_;
+  std::unordered_map<PairKey, ConnNames, PairKeyHash> conn_names_;
+  std::unordered_map<std::string, TlsClient, StateStringHash> tls_clients_;
+  std::unordered_set<IpAddr, StateIpHash> tls_sources_;  // distinct TLS clients, up to 64
+  std::uint64_t named_conns_ = 0;
   DropStats drops_;
   std::size_t bytes_ = 0;       // running estimate of the heap the tables hold
   std::size_t pair_bytes_ = 0;  // the share of bytes_ held by pairs_

@@ -10,9 +10,42 @@
 #include <nlohmann/json.hpp>
 #include <zlib.h>
 
+#include "names.hpp"
 #include "supplyguard/core/error.hpp"
 
 namespace sg::hunt {
+
+struct ZeekNames::Impl {
+  struct Entry {
+    std::string server_name, tls_fp, user_agent;
+    std::uint32_t window = 0;
+  };
+  std::unordered_map<std::string, Entry> by_uid;
+  std::size_t max_entries;
+  std::uint32_t window = 0;
+};
+
+ZeekNames::ZeekNames(std::size_t max_entries) : impl_(std::make_unique<Impl>()) { impl_->max_entries = max_entries; }
+ZeekNames::~ZeekNames() = default;
+std::size_t ZeekNames::size() const { return impl_->by_uid.size(); }
+void ZeekNames::next_window() {
+  // A connection's ssl.log line is written at the handshake, its conn.log line when it ends:
+  // an hour's rotation can fall between them, so entries live through one more window.
+  ++impl_->window;
+  for (auto it = impl_->by_uid.begin(); it != impl_->by_uid.end();) {
+    if (it->second.window + 1 < impl_->window) {
+      it = impl_->by_uid.erase(it);
+      ++unmatched;
+    } else {
+      ++it;
+    }
+  }
+}
+
+struct ZeekNamesAccess {
+  static ZeekNames::Impl& impl(ZeekNames& n) { return *n.impl_; }
+};
+
 namespace {
 
 using core::InputError;
@@ -26,10 +59,12 @@ bool is_unset(std::string_view v) { return v.empty() || v == "-" || v == "(empty
 // The fields we read, resolved to column numbers once per #fields header (a string lookup per
 // field per line was most of the TSV cost on a 10 M-line day).
 enum Field : int { kTs, kOrigH, kRespH, kOrigP, kRespP, kProto, kDuration, kOrigBytes, kRespBytes, kOrigPkts,
-                   kRespPkts, kLocalOrig, kLocalResp, kQuery, kQtype, kQtypeName, kAnswers, kFieldCount };
+                   kRespPkts, kLocalOrig, kLocalResp, kQuery, kQtype, kQtypeName, kAnswers, kUid, kServerName, kJa3,
+                   kJa4, kHost, kUserAgent, kFieldCount };
 constexpr const char* kFieldNames[kFieldCount] = {
     "ts", "id.orig_h", "id.resp_h", "id.orig_p", "id.resp_p", "proto", "duration", "orig_bytes", "resp_bytes",
-    "orig_pkts", "resp_pkts", "local_orig", "local_resp", "query", "qtype", "qtype_name", "answers"};
+    "orig_pkts", "resp_pkts", "local_orig", "local_resp", "query", "qtype", "qtype_name", "answers", "uid",
+    "server_name", "ja3", "ja4", "host", "user_agent"};
 
 // "1700000000.123456" -> microseconds, without going through double.
 Micros parse_ts(std::string_view v, const char* field) {
@@ -95,7 +130,47 @@ class Row {
   }
 };
 
-void deliver(const Row& r, ZeekLog kind, RecordSink& sink) {
+// ssl.log / http.log: names for the connection of this uid, kept until its conn.log line.
+void collect_names(const Row& r, ZeekLog kind, ZeekNames* names) {
+  if (!names) return;
+  const auto uid = r.get(kUid);
+  if (!uid) return;
+  std::string server_name, tls_fp, user_agent;
+  if (kind == ZeekLog::ssl) {
+    if (auto v = r.get(kServerName)) server_name = clean_host_name(reinterpret_cast<const std::uint8_t*>(v->data()), v->size());
+    if (auto v = r.get(kJa4)) tls_fp = std::string(v->substr(0, 128));
+    else if (auto v3 = r.get(kJa3)) tls_fp = "ja3:" + std::string(v3->substr(0, 64));
+  } else {
+    if (auto v = r.get(kHost)) {
+      std::string host(v->substr(0, 255));
+      std::transform(host.begin(), host.end(), host.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+      server_name = http_host_name(host);
+    }
+    if (auto v = r.get(kUserAgent)) user_agent = std::string(v->substr(0, 512));
+  }
+  if (server_name.empty() && tls_fp.empty() && user_agent.empty()) return;
+  auto& impl = ZeekNamesAccess::impl(*names);
+  auto it = impl.by_uid.find(std::string(*uid));
+  if (it == impl.by_uid.end()) {
+    if (impl.by_uid.size() >= impl.max_entries) {
+      ++names->dropped;
+      return;
+    }
+    it = impl.by_uid.try_emplace(std::string(*uid)).first;
+    ++names->added;
+  }
+  auto& e = it->second;  // the first request of a keep-alive connection names it
+  e.window = impl.window;
+  if (e.server_name.empty()) e.server_name = std::move(server_name);
+  if (e.tls_fp.empty()) e.tls_fp = std::move(tls_fp);
+  if (e.user_agent.empty()) e.user_agent = std::move(user_agent);
+}
+
+void deliver(const Row& r, ZeekLog kind, RecordSink& sink, ZeekNames* names) {
+  if (kind == ZeekLog::ssl || kind == ZeekLog::http) {
+    collect_names(r, kind, names);
+    return;
+  }
   if (kind == ZeekLog::conn || kind == ZeekLog::open_conn) {
     ConnRecord c;
     c.ts = parse_ts(r.need(kTs), "ts");
@@ -116,6 +191,18 @@ void deliver(const Row& r, ZeekLog kind, RecordSink& sink) {
     c.local_orig = r.flag(kLocalOrig);
     c.local_resp = r.flag(kLocalResp);
     c.still_open = kind == ZeekLog::open_conn;
+    if (names) {
+      if (auto uid = r.get(kUid)) {
+        auto& impl = ZeekNamesAccess::impl(*names);
+        if (auto it = impl.by_uid.find(std::string(*uid)); it != impl.by_uid.end()) {
+          c.server_name = std::move(it->second.server_name);
+          c.tls_fp = std::move(it->second.tls_fp);
+          c.http_user_agent = std::move(it->second.user_agent);
+          impl.by_uid.erase(it);
+          ++names->joined;
+        }
+      }
+    }
     sink.on_conn(c);
     return;
   }
@@ -292,7 +379,7 @@ class GzipBuf final : public std::streambuf {
 };
 
 std::uint64_t read_zeek_lines(std::istream& in, ZeekLog kind, const std::string& source, RecordSink& sink,
-                              const GzipBuf* gz) {
+                              const GzipBuf* gz, ZeekNames* names) {
   std::string line;
   std::uint64_t lineno = 0, records = 0;
   std::string sep = "\t";
@@ -318,7 +405,7 @@ std::uint64_t read_zeek_lines(std::istream& in, ZeekLog kind, const std::string&
         if (j.is_discarded() || !j.is_object()) throw Bad{"malformed JSON line"};
         JsonRow row;
         row.obj = &j;
-        deliver(row, kind, sink);
+        deliver(row, kind, sink, names);
         ++records;
         continue;
       }
@@ -352,7 +439,7 @@ std::uint64_t read_zeek_lines(std::istream& in, ZeekLog kind, const std::string&
       split(line, sep, tsv.cols);
       if (tsv.cols.size() != nfields)
         throw Bad{"expected " + std::to_string(nfields) + " fields, found " + std::to_string(tsv.cols.size())};
-      deliver(tsv, kind, sink);
+      deliver(tsv, kind, sink, names);
       ++records;
     }
   } catch (const Bad& b) {
@@ -367,7 +454,8 @@ std::uint64_t read_zeek_lines(std::istream& in, ZeekLog kind, const std::string&
 
 }  // namespace
 
-std::uint64_t read_zeek_log(std::istream& in, ZeekLog kind, const std::string& source, RecordSink& sink) {
+std::uint64_t read_zeek_log(std::istream& in, ZeekLog kind, const std::string& source, RecordSink& sink,
+                            ZeekNames* names) {
   // gzip (1f 8b) is recognised by its magic, whatever the file is called.
   const int c0 = in.peek();
   if (c0 == 0x1f) {
@@ -377,10 +465,10 @@ std::uint64_t read_zeek_log(std::istream& in, ZeekLog kind, const std::string& s
     if (c1 == 0x8b) {
       GzipBuf buf(in);
       std::istream z(&buf);
-      return read_zeek_lines(z, kind, source, sink, &buf);
+      return read_zeek_lines(z, kind, source, sink, &buf, names);
     }
   }
-  return read_zeek_lines(in, kind, source, sink, nullptr);
+  return read_zeek_lines(in, kind, source, sink, nullptr, names);
 }
 
 std::optional<ZeekLog> zeek_log_kind(const std::string& file_name) {
@@ -394,13 +482,47 @@ std::optional<ZeekLog> zeek_log_kind(const std::string& file_name) {
   if (is("conn")) return ZeekLog::conn;
   if (is("dns")) return ZeekLog::dns;
   if (is("open_conn")) return ZeekLog::open_conn;
+  if (is("ssl") || is("open_ssl")) return ZeekLog::ssl;
+  if (is("http") || is("open_http")) return ZeekLog::http;
   return std::nullopt;
 }
 
-std::uint64_t read_zeek_path(const std::string& path, RecordSink& sink, std::vector<std::string>* skipped) {
+namespace {
+
+// Where a file goes in the reading order: phase (0 dns, 1 closed connections, 2 open_*), the
+// rotation window (directory + the window's end time: "conn.15:00:00-16:00:00.log.gz" and
+// "ssl.15:02:19-16:00:00.log.gz" share "16:00:00"), then the kind within the window (names
+// before the conn lines that claim them).
+struct ZeekFile {
+  ZeekLog kind;
+  std::filesystem::path path;
+  int phase = 1;
+  std::string window;
+  int rank = 0;
+};
+
+ZeekFile classify(ZeekLog kind, const std::filesystem::path& p) {
+  ZeekFile f;
+  f.kind = kind;
+  f.path = p;
+  const std::string name = p.filename().string();
+  const bool open = name.rfind("open_", 0) == 0;
+  f.phase = kind == ZeekLog::dns ? 0 : open ? 2 : 1;
+  std::string rest = name.substr(std::min(name.size(), name.find('.') + 1));
+  if (rest.size() > 3 && rest.compare(rest.size() - 3, 3, ".gz") == 0) rest.resize(rest.size() - 3);
+  if (const auto dash = rest.rfind('-'); dash != std::string::npos) rest = rest.substr(dash + 1);
+  f.window = p.parent_path().string() + "/" + rest;
+  f.rank = kind == ZeekLog::ssl ? 0 : kind == ZeekLog::http ? 1 : 2;
+  return f;
+}
+
+}  // namespace
+
+std::uint64_t read_zeek_path(const std::string& path, RecordSink& sink, std::vector<std::string>* skipped,
+                             ZeekNames* names) {
   namespace fs = std::filesystem;
   std::error_code ec;
-  std::vector<std::pair<ZeekLog, fs::path>> files;
+  std::vector<ZeekFile> files;
   if (fs::is_directory(path, ec)) {
     // Day subdirectories (2024-04-20/conn.00:00:00-01:00:00.log.gz) as Zeek's archive keeps them.
     fs::recursive_directory_iterator it(path, fs::directory_options::skip_permission_denied, ec), end;
@@ -408,33 +530,42 @@ std::uint64_t read_zeek_path(const std::string& path, RecordSink& sink, std::vec
       if (it.depth() > 3) it.disable_recursion_pending();
       if (!it->is_regular_file(ec)) continue;
       const std::string name = it->path().filename().string();
-      if (auto k = zeek_log_kind(name)) files.emplace_back(*k, it->path());
+      if (auto k = zeek_log_kind(name)) files.push_back(classify(*k, it->path()));
       else if (skipped && name.find(".log") != std::string::npos) skipped->push_back(it->path().string());
     }
     if (ec) throw InputError::in(path, "cannot list directory: " + ec.message());
-    if (files.empty())
+    if (std::none_of(files.begin(), files.end(), [](const ZeekFile& f) { return f.kind != ZeekLog::ssl && f.kind != ZeekLog::http; }))
       throw InputError::in(path, "no conn*.log, open_conn*.log or dns*.log (plain or .gz) in this directory tree");
   } else if (fs::exists(path, ec)) {
     auto k = zeek_log_kind(fs::path(path).filename().string());
-    if (!k) throw InputError::in(path, "cannot tell the Zeek log type: name it conn*.log, open_conn*.log or dns*.log");
-    files.emplace_back(*k, path);
+    if (!k) throw InputError::in(path, "cannot tell the Zeek log type: name it conn*.log, open_conn*.log, dns*.log, ssl*.log or http*.log");
+    files.push_back(classify(*k, path));
   } else {
     throw InputError::in(path, "no such file or directory");
   }
   // dns first so destination names are known; then conn in path order (day directories and
-  // rotation times sort chronologically); open_conn last, so a connection that did close is
-  // already known.
-  std::sort(files.begin(), files.end(), [](const auto& a, const auto& b) {
-    if (a.first != b.first) return int(a.first == ZeekLog::dns ? 0 : a.first == ZeekLog::conn ? 1 : 2) <
-                                   int(b.first == ZeekLog::dns ? 0 : b.first == ZeekLog::conn ? 1 : 2);
-    return a.second < b.second;
+  // rotation times sort chronologically), each window's ssl/http before its conn; open_* last,
+  // so a connection that did close is already known.
+  std::sort(files.begin(), files.end(), [](const ZeekFile& a, const ZeekFile& b) {
+    if (a.phase != b.phase) return a.phase < b.phase;
+    if (a.phase == 0) return a.path < b.path;
+    if (a.window != b.window) return a.window < b.window;
+    if (a.rank != b.rank) return a.rank < b.rank;
+    return a.path < b.path;
   });
   if (skipped) std::sort(skipped->begin(), skipped->end());
+  ZeekNames local;
+  ZeekNames& join = names ? *names : local;
   std::uint64_t n = 0;
-  for (const auto& [kind, p] : files) {
-    std::ifstream in(p, std::ios::binary);
-    if (!in) throw InputError::in(p.string(), "cannot open");
-    n += read_zeek_log(in, kind, p.string(), sink);
+  const std::string* window = nullptr;
+  int phase = -1;
+  for (const auto& f : files) {
+    if (window && (*window != f.window || phase != f.phase)) join.next_window();
+    window = &f.window;
+    phase = f.phase;
+    std::ifstream in(f.path, std::ios::binary);
+    if (!in) throw InputError::in(f.path.string(), "cannot open");
+    n += read_zeek_log(in, f.kind, f.path.string(), sink, &join);
   }
   return n;
 }

@@ -35,7 +35,22 @@ struct ScenarioConfig {
   bool bmcs = false;
   std::vector<int> implant_bmcs;
   std::string implant_c2 = "203.0.113.66";
+  // Application bytes: TLS connections start with a real ClientHello (browsers: SNI of the
+  // site, a browser-like JA4; implants: a Go-like one) and the mirror updates with an HTTP GET
+  // (Host, User-Agent). Adds two plants: a beacon to a CDN front named only by SNI (no DNS
+  // lookup, address rotating over 8), its hello split over two segments; and a BMC on the
+  // management net with an old TLS 1.0 stack nobody else uses (rare_tls_client). Off by
+  // default, so existing seeds keep producing the same bytes.
+  bool tls_names = false;
 };
+
+// TLS client stacks the generator can write a ClientHello for.
+enum class TlsClientProfile { browser, browser_pq, go_implant, old_bmc };
+// A ClientHello record for `sni` (empty: no server_name extension). browser_pq adds a
+// 1.2 KB post-quantum key share, so the hello needs two TCP segments.
+std::vector<std::uint8_t> client_hello(const std::string& sni, TlsClientProfile profile);
+// An HTTP/1.1 GET request head.
+std::vector<std::uint8_t> http_get(const std::string& host, const std::string& path, const std::string& user_agent);
 
 // The scenario's address plan, so inventories (fleet) can be written for a capture.
 std::string host_address(int i);  // 10.1.x.y

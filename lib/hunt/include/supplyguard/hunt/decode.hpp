@@ -19,6 +19,7 @@ struct Packet {
   std::uint16_t sport = 0, dport = 0;  // ICMP: type and code
   std::uint8_t proto = 0;
   std::uint8_t tcp_flags = 0;
+  std::uint32_t tcp_seq = 0;           // TCP sequence number (flow naming skips retransmissions by it)
   std::uint16_t vlan = 0;              // outermost VLAN id, 0 when untagged
   std::uint32_t payload_len = 0;       // L4 payload bytes (from IP lengths, not the snap length)
   const std::uint8_t* payload = nullptr;  // captured part of the payload

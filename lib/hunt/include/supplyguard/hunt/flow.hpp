@@ -8,6 +8,8 @@
 // run goes on with its memory unchanged; the count is reported as `forced_evictions`.
 // After construction the per-packet path does not allocate.
 #include <cstdint>
+#include <memory>
+#include <string>
 #include <vector>
 
 #include "supplyguard/hunt/decode.hpp"
@@ -22,6 +24,28 @@ struct FlowConfig {
   Micros other_idle = 60'000'000;
   Micros closed_linger = 5'000'000;
   Micros sweep_every = 10'000'000;
+  // Naming flows from their first client bytes (TLS ClientHello, HTTP request head, DNS over
+  // TCP; src/flow_names.hpp). Bounded: at most `max_named_flows` flows hold names or a buffer
+  // at once, each buffer at most `name_buffer_bytes` and `name_segments` segments per
+  // direction, all buffers together at most `name_buffer_total`. Beyond a bound a flow goes
+  // unnamed and PayloadStats counts it.
+  bool names = true;
+  std::size_t max_named_flows = 1 << 17;
+  std::size_t name_buffer_bytes = 16384;
+  std::size_t name_buffer_total = std::size_t(32) << 20;
+  unsigned name_segments = 4;
+};
+
+// What flow naming read and what it could not (every parse error is counted, never fatal).
+struct PayloadStats {
+  std::uint64_t tls_hellos = 0, tls_split = 0;   // parsed; of those, spread over 2+ segments
+  std::uint64_t tls_errors = 0;                  // malformed hellos
+  std::uint64_t http_requests = 0, http_errors = 0;
+  std::uint64_t dns_tcp_messages = 0, dns_tcp_errors = 0;
+  std::uint64_t gave_up = 0;          // segment/byte budget spent before the message ended
+  std::uint64_t out_of_order = 0;     // a gap in the client's first bytes (no reassembly)
+  std::uint64_t flows_untracked = 0;  // max_named_flows or name_buffer_total reached
+  std::string last_error;             // the latest parse error, for --stats
 };
 
 struct FlowStats {
@@ -30,14 +54,18 @@ struct FlowStats {
   std::uint64_t max_live = 0;
 };
 
+class FlowNamer;  // src/flow_names.hpp
+
 class FlowTable {
  public:
   FlowTable(FlowConfig cfg, RecordSink& sink);
+  ~FlowTable();
   void add(const Packet& p, Micros ts);
   // Ends every live flow (end of input) and emits its record.
   void flush();
   std::size_t live() const { return live_.size(); }
   const FlowStats& stats() const { return stats_; }
+  const PayloadStats& payload_stats() const;
 
  private:
   struct Flow {
@@ -48,6 +76,7 @@ class FlowTable {
     std::uint8_t fin_mask = 0;    // bit 0: orig sent FIN, bit 1: resp sent FIN
     bool closed = false;
     bool in_use = false;
+    std::uint8_t naming = 0;      // FlowNamer state: 0 not looked at, 1/2 has an entry, 3 nothing to read
     Micros first = 0, last = 0;
     std::uint64_t bytes[2] = {0, 0};  // [orig, resp]
     std::uint32_t pkts[2] = {0, 0};
@@ -74,6 +103,7 @@ class FlowTable {
   Micros next_sweep_ = 0;
   bool swept_once_ = false;
   FlowStats stats_;
+  std::unique_ptr<FlowNamer> namer_;  // null when FlowConfig::names is off
 };
 
 }  // namespace sg::hunt

@@ -7,6 +7,8 @@
 //   exfil            outbound volume to one destination far above the host's norm, mostly one-way
 //   long_connection  an outbound connection open for hours
 //   dns_tunnel       a registered domain queried with many unique long/high-entropy labels, TXT/NULL
+//   rare_tls_client  a --mgmt-net or --server-net address using a TLS client fingerprint (JA4) that
+//                    no other source used in the run
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -23,6 +25,9 @@ namespace sg::hunt {
 struct HuntConfig {
   NetSet internal = default_internal_nets();
   NetSet mgmt;                      // BMC / IPMI / management ranges
+  // Servers (--server-net): hosts whose software set is fixed, so a TLS client fingerprint only
+  // they use (rare_tls_client) is worth a look. Management ranges count too.
+  NetSet servers;
   Allowlist allow;
   bool have_allow = false;
   double min_score = 0.5;           // findings scoring below this are not reported
@@ -46,6 +51,12 @@ struct HuntConfig {
   std::size_t max_unique_per_domain = 512;  // subdomain hashes per domain (the score saturates at 100)
   std::size_t max_domain_clients = 8;
   std::size_t max_long_conns = 100000;
+  // Names from the traffic (SNI / HTTP Host, JA4): see src/state.hpp.
+  std::size_t max_name_series = 1 << 16;    // (src, SNI/Host name, port, proto) beacon series
+  std::size_t max_conn_names = 1 << 18;     // (src, dst, port, proto) -> last SNI/Host, JA4, ALPN, UA
+  std::size_t max_tls_fps = 1 << 16;        // JA4 -> distinct sources (for rare_tls_client)
+  std::size_t max_fp_sources = 8;           // sources kept per fingerprint (rare means 1)
+  std::size_t rare_tls_min_sources = 3;     // TLS clients the run must have seen before "rare" means anything
   // A pair idle this long with fewer than beacon.min_callbacks connections is evicted when room
   // is needed: at 24 h of data, a period long enough to leave such a gap gives too few callbacks.
   Micros evict_idle_after = 6 * 3600'000'000LL;
@@ -57,9 +68,12 @@ struct DropStats {
   std::uint64_t singleton_pairs_evicted = 0, idle_pairs_evicted = 0, domains_evicted = 0;
   std::uint64_t pairs_evicted_at_budget = 0, mgmt_pairs_untracked = 0, callbacks_not_kept = 0,
                 names_untracked = 0, domains_untracked = 0, long_conns_untracked = 0;
+  std::uint64_t singleton_name_series_evicted = 0;
+  std::uint64_t name_series_untracked = 0, conn_names_untracked = 0, tls_fps_untracked = 0;
   std::uint64_t lost() const {
     return pairs_evicted_at_budget + mgmt_pairs_untracked + callbacks_not_kept + names_untracked +
-           domains_untracked + long_conns_untracked;
+           domains_untracked + long_conns_untracked + name_series_untracked + conn_names_untracked +
+           tls_fps_untracked;
   }
 };
 
@@ -67,6 +81,8 @@ struct AnalyzerStats {
   std::uint64_t conns = 0, dns = 0;
   std::uint64_t not_destination = 0;  // conns to multicast/broadcast/link-local/unspecified
   std::uint64_t pairs = 0, mgmt_pairs = 0, domains = 0;  // tracked at the end
+  std::uint64_t named_conns = 0;      // conn records carrying an SNI/Host name or a fingerprint
+  std::uint64_t name_series = 0, tls_fps = 0;             // tracked at the end
   std::size_t state_bytes = 0;        // estimated heap held by the detector state
   DropStats drops;
 };

@@ -26,6 +26,13 @@ struct ConnRecord {
   // From Zeek's open_conn.log: a connection still open at log rotation. Its duration so far
   // feeds long_connection only (the final conn.log line, if any, counts it once).
   bool still_open = false;
+  // Names from the traffic itself (first client bytes of a TCP flow, or Zeek's ssl.log and
+  // http.log joined by uid); empty when none was seen.
+  std::string server_name;      // TLS SNI, else the HTTP Host name (no port; never an IP literal)
+  std::string tls_fp;           // JA4 of the ClientHello (Zeek: ssl.log ja4, else "ja3:" + ja3)
+  std::string alpn;             // first ALPN protocol offered
+  std::string http_user_agent;
+  bool has_names() const { return !server_name.empty() || !tls_fp.empty() || !http_user_agent.empty(); }
 };
 
 // One DNS response (or query when no response was seen): who asked what, and what it resolved to.
