@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <optional>
+#include <string_view>
+#include <unordered_map>
 
 namespace sg::hunt {
 
@@ -50,6 +53,39 @@ Finding make_flow_finding(const Context& ctx, std::string type, const IpAddr& sr
 
 // ---- beacon -------------------------------------------------------------------------------
 
+namespace {
+
+// A beacon group: source, port, protocol and the destination's name, or its address when it has
+// none (then `name` is empty). `name` views a label in HuntState::names(), alive while we run.
+struct GroupKey {
+  IpAddr src, dst;
+  std::string_view name;
+  std::uint16_t dport = 0;
+  std::uint8_t proto = 0;
+  friend bool operator==(const GroupKey& a, const GroupKey& b) {
+    return a.dport == b.dport && a.proto == b.proto && a.src == b.src && a.dst == b.dst && a.name == b.name;
+  }
+};
+struct GroupKeyHash {
+  std::size_t operator()(const GroupKey& k) const noexcept {
+    const std::uint64_t w[5] = {k.src.hi(), k.src.lo() ^ k.dst.hi(), k.dst.lo(), std::uint64_t(k.dport) << 8 | k.proto,
+                                state_hash(k.name.data(), k.name.size())};
+    return std::size_t(state_hash(w, sizeof w));
+  }
+};
+
+// `name` when it is an IP address written as IpAddr::str() writes it, else nothing. DNS names
+// never contain ':', and an IPv4 literal is digits and dots only: cheap to rule out.
+std::optional<IpAddr> literal_address(std::string_view name) {
+  const bool v4_chars = std::all_of(name.begin(), name.end(), [](char c) { return (c >= '0' && c <= '9') || c == '.'; });
+  if (!v4_chars && name.find(':') == std::string_view::npos) return std::nullopt;
+  auto ip = parse_ip(name);
+  if (!ip || ip->str() != name) return std::nullopt;
+  return ip;
+}
+
+}  // namespace
+
 void detect_beacons(const Context& ctx, std::vector<Finding>& out) {
   // Group by destination *name* when one was resolved, so a beacon rotating across IPs behind
   // one name is one series; otherwise by address.
@@ -64,22 +100,61 @@ void detect_beacons(const Context& ctx, std::vector<Finding>& out) {
     std::vector<IpAddr> dsts;
     std::vector<Callback> calls;
   };
-  std::map<std::string, Group> groups;
+  // Two passes. The first counts callbacks per group under a cheap key (addresses, port and a
+  // view of the name: no strings built, nothing allocated per pair); the second builds only the
+  // groups that can reach min_callbacks. On flow-dense traffic almost every pair has a name and
+  // one or two connections, and building a keyed Group for each was most of the run time.
+  struct Member {
+    const PairKey* key;
+    const PairStats* stats;
+    std::string_view name;
+    std::size_t group;
+  };
+  std::vector<Member> members;
+  std::unordered_map<GroupKey, std::size_t, GroupKeyHash> index;
+  members.reserve(ctx.state.pairs().size() + ctx.state.mgmt_pairs().size());
+  index.reserve(members.capacity());
+  std::vector<std::size_t> group_calls;
   ctx.state.for_each_pair([&](const PairKey& k, const PairStats& p) {
     if (ctx.allowed(k.dst, k.dport)) return;
-    if (p.calls.size() + p.calls_dropped < 3 && p.conns < ctx.cfg.beacon.min_callbacks) {
-      // Cheap skip: too few connections to ever be a series (names may still merge, so only
-      // skip when there is no name to merge on).
-      if (ctx.name_of(k.dst).empty()) return;
+    const std::string* found = ctx.name_ptr(k.dst);
+    const std::string_view name = found ? std::string_view(*found) : std::string_view();
+    // Cheap skip: too few connections to ever be a series (names may still merge, so only skip
+    // when there is no name to merge on).
+    if (p.calls.size() + p.calls_dropped < 3 && p.conns < ctx.cfg.beacon.min_callbacks && name.empty()) return;
+    GroupKey gk{k.src, k.dst, name, k.dport, k.proto};
+    if (!name.empty()) {
+      gk.dst = IpAddr{};
+      // A name that is an address in its own text form ("192.0.2.1") groups with that address.
+      if (const auto ip = literal_address(name)) {
+        gk.dst = *ip;
+        gk.name = {};
+      }
     }
-    const std::string name = ctx.name_of(k.dst);
-    const std::string key = k.src.str() + "|" + (name.empty() ? k.dst.str() : name) + "|" +
-                            std::to_string(k.dport) + "|" + std::to_string(k.proto);
-    Group& g = groups[key];
+    const auto [it, added] = index.try_emplace(gk, group_calls.size());
+    if (added) group_calls.push_back(0);
+    group_calls[it->second] += p.calls.size();
+    members.push_back({&k, &p, name, it->second});
+  });
+  // Second pass, in the same pair order as the first (a group's reported destination is the
+  // first of its pairs seen), then groups in the order of their text key, as before.
+  std::map<std::string, Group> groups;
+  std::vector<Group*> built(group_calls.size(), nullptr);
+  for (const Member& m : members) {
+    if (group_calls[m.group] < ctx.cfg.beacon.min_callbacks) continue;
+    const PairKey& k = *m.key;
+    const PairStats& p = *m.stats;
+    Group*& slot = built[m.group];
+    if (!slot) {
+      const std::string key = k.src.str() + "|" + (m.name.empty() ? k.dst.str() : std::string(m.name)) + "|" +
+                              std::to_string(k.dport) + "|" + std::to_string(k.proto);
+      slot = &groups[key];
+    }
+    Group& g = *slot;
     if (g.conns == 0) {
       g.src = k.src;
       g.dst = k.dst;
-      g.name = name;
+      g.name = std::string(m.name);
       g.dport = k.dport;
       g.proto = k.proto;
       g.first = p.first;
@@ -92,7 +167,7 @@ void detect_beacons(const Context& ctx, std::vector<Finding>& out) {
     g.last = std::max(g.last, p.last);
     if (std::find(g.dsts.begin(), g.dsts.end(), k.dst) == g.dsts.end()) g.dsts.push_back(k.dst);
     g.calls.insert(g.calls.end(), p.calls.begin(), p.calls.end());
-  });
+  }
   for (auto& [key, g] : groups) {
     if (g.calls.size() < ctx.cfg.beacon.min_callbacks) continue;
     const BeaconScore s = score_beacon(g.calls, ctx.cfg.beacon);
@@ -164,9 +239,17 @@ void detect_exfil(const Context& ctx, std::vector<Finding>& out) {
     std::uint64_t top_port_bytes = 0, out_bytes = 0, in_bytes = 0, conns = 0;
     Micros first = 0, last = 0;
   };
+  // Only a source that sent at least exfil_min_bytes in all can have a destination above it:
+  // totals per source first (a few thousand hosts), so the per-destination tables are built for
+  // those sources alone rather than for every pair of a flow-dense capture.
+  std::unordered_map<IpAddr, std::uint64_t, IpHash> sent;
+  ctx.state.for_each_pair([&](const PairKey& k, const PairStats& p) {
+    if (p.outbound && !ctx.allowed(k.dst, k.dport)) sent[k.src] += p.out_bytes;
+  });
   std::unordered_map<IpAddr, std::unordered_map<IpAddr, Dest, IpHash>, IpHash> by_src;
   ctx.state.for_each_pair([&](const PairKey& k, const PairStats& p) {
     if (!p.outbound || ctx.allowed(k.dst, k.dport)) return;
+    if (sent[k.src] < ctx.cfg.exfil_min_bytes) return;
     Dest& d = by_src[k.src][k.dst];
     if (d.conns == 0) { d.dst = k.dst; d.first = p.first; d.last = p.last; }
     d.first = std::min(d.first, p.first);
