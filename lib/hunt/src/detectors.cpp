@@ -101,20 +101,24 @@ void detect_beacons(const Context& ctx, std::vector<Finding>& out) {
     std::vector<Callback> calls;
   };
   // Two passes. The first counts callbacks per group under a cheap key (addresses, port and a
-  // view of the name: no strings built, nothing allocated per pair); the second builds only the
-  // groups that can reach min_callbacks. On flow-dense traffic almost every pair has a name and
-  // one or two connections, and building a keyed Group for each was most of the run time.
+  // view of the name) in a flat open-addressing index: no strings built, nothing allocated per
+  // pair. The second builds only the groups that can reach min_callbacks. On flow-dense traffic
+  // almost every pair has a name and one or two connections, and building a keyed Group for each
+  // was most of the run time.
   struct Member {
     const PairKey* key;
     const PairStats* stats;
-    std::string_view name;
-    std::size_t group;
+    std::uint32_t group;
   };
   std::vector<Member> members;
-  std::unordered_map<GroupKey, std::size_t, GroupKeyHash> index;
   members.reserve(ctx.state.pairs().size() + ctx.state.mgmt_pairs().size());
-  index.reserve(members.capacity());
+  std::vector<GroupKey> keys;  // per group
   std::vector<std::size_t> group_calls;
+  keys.reserve(members.capacity());
+  group_calls.reserve(members.capacity());
+  std::size_t slots = 16;
+  while (slots < members.capacity() * 2) slots <<= 1;
+  std::vector<std::uint32_t> index(slots, 0);  // group + 1, or 0 when free
   ctx.state.for_each_pair([&](const PairKey& k, const PairStats& p) {
     if (ctx.allowed(k.dst, k.dport)) return;
     const std::string* found = ctx.name_ptr(k.dst);
@@ -131,10 +135,15 @@ void detect_beacons(const Context& ctx, std::vector<Finding>& out) {
         gk.name = {};
       }
     }
-    const auto [it, added] = index.try_emplace(gk, group_calls.size());
-    if (added) group_calls.push_back(0);
-    group_calls[it->second] += p.calls.size();
-    members.push_back({&k, &p, name, it->second});
+    std::size_t i = GroupKeyHash{}(gk) & (slots - 1);
+    while (index[i] != 0 && !(keys[index[i] - 1] == gk)) i = (i + 1) & (slots - 1);
+    if (index[i] == 0) {
+      keys.push_back(gk);
+      group_calls.push_back(0);
+      index[i] = std::uint32_t(keys.size());
+    }
+    group_calls[index[i] - 1] += p.calls.size();
+    members.push_back({&k, &p, index[i] - 1});
   });
   // Second pass, in the same pair order as the first (a group's reported destination is the
   // first of its pairs seen), then groups in the order of their text key, as before.
@@ -144,9 +153,10 @@ void detect_beacons(const Context& ctx, std::vector<Finding>& out) {
     if (group_calls[m.group] < ctx.cfg.beacon.min_callbacks) continue;
     const PairKey& k = *m.key;
     const PairStats& p = *m.stats;
+    const std::string name = ctx.name_of(k.dst);
     Group*& slot = built[m.group];
     if (!slot) {
-      const std::string key = k.src.str() + "|" + (m.name.empty() ? k.dst.str() : std::string(m.name)) + "|" +
+      const std::string key = k.src.str() + "|" + (name.empty() ? k.dst.str() : name) + "|" +
                               std::to_string(k.dport) + "|" + std::to_string(k.proto);
       slot = &groups[key];
     }
@@ -154,7 +164,7 @@ void detect_beacons(const Context& ctx, std::vector<Finding>& out) {
     if (g.conns == 0) {
       g.src = k.src;
       g.dst = k.dst;
-      g.name = std::string(m.name);
+      g.name = name;
       g.dport = k.dport;
       g.proto = k.proto;
       g.first = p.first;

@@ -21,6 +21,11 @@ inline std::uint64_t flow_hash(const IpAddr& a, const IpAddr& b, std::uint16_t p
   return h;
 }
 
+// Index entry: low 32 bits of the hash (tag and home slot: the index never exceeds 2^29 slots)
+// above the slab id.
+inline std::uint64_t entry(std::uint64_t h, std::uint32_t id) { return h << 32 | id; }
+inline std::uint64_t home(std::uint64_t e) { return e >> 32; }
+
 }  // namespace
 
 FlowTable::FlowTable(FlowConfig cfg, RecordSink& sink) : cfg_(cfg), sink_(sink) {
@@ -61,19 +66,16 @@ void FlowTable::emit(const Flow& f) {
   sink_.on_conn(c);
 }
 
-void FlowTable::rebuild_index() {
-  std::fill(index_.begin(), index_.end(), kFreeSlot);
-  for (std::uint32_t id : live_) {
-    std::uint64_t i = hashes_[id] & mask_;
-    while (index_[i] != kFreeSlot) i = (i + 1) & mask_;
-    index_[i] = (hashes_[id] & kTagBits) | id;
-  }
-}
-
 void FlowTable::grow_index() {
-  index_.assign(index_.size() * 2, kFreeSlot);
+  std::vector<std::uint64_t> old(index_.size() * 2, kFreeSlot);
+  old.swap(index_);
   mask_ = index_.size() - 1;
-  rebuild_index();
+  for (const std::uint64_t e : old) {
+    if (e == kFreeSlot) continue;
+    std::uint64_t i = home(e) & mask_;
+    while (index_[i] != kFreeSlot) i = (i + 1) & mask_;
+    index_[i] = e;
+  }
 }
 
 // Backward-shift deletion (Knuth 6.4, algorithm R): later entries of the probe run move up into
@@ -84,8 +86,8 @@ void FlowTable::unindex(std::uint32_t id) {
   for (std::uint64_t j = (i + 1) & mask_;; j = (j + 1) & mask_) {
     const std::uint64_t e = index_[j];
     if (e == kFreeSlot) break;
-    const std::uint64_t home = hashes_[std::uint32_t(e)] & mask_;
-    const bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+    const std::uint64_t h = home(e) & mask_;
+    const bool stays = i <= j ? (i < h && h <= j) : (i < h || h <= j);
     if (!stays) {
       index_[i] = e;
       i = j;
@@ -146,12 +148,12 @@ std::uint32_t FlowTable::allocate() {
 std::uint32_t FlowTable::find_or_insert(const IpAddr& a, const IpAddr& b, std::uint16_t pa, std::uint16_t pb,
                                         std::uint8_t proto, std::uint64_t h, bool& created) {
   created = false;
-  const std::uint64_t tag = h & kTagBits;
+  const std::uint64_t tag = entry(h, 0);
   std::uint64_t i = h & mask_;
   for (;;) {
     const std::uint64_t e = index_[i];
     if (e == kFreeSlot) break;
-    if ((e & kTagBits) == tag) {
+    if ((e & ~std::uint64_t(0xffffffff)) == tag) {
       const auto id = std::uint32_t(e);
       const Flow& f = slab_[id];
       if (hashes_[id] == h && f.pa == pa && f.pb == pb && f.proto == proto && f.a == a && f.b == b) return id;

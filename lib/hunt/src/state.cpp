@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <tuple>
 
 namespace sg::hunt {
 
@@ -90,8 +91,19 @@ void HuntState::add_conn(const ConnRecord& c) {
 
   PairMap& table = from_mgmt ? mgmt_pairs_ : pairs_;
   const PairKey key{c.orig, c.resp, c.resp_port, c.proto};
-  auto it = table.find(key);
-  if (it == table.end()) {
+  // Below every cap, a new pair needs no decision first: one lookup that inserts when absent
+  // (half of a flow-dense capture's records are a new pair). Otherwise look, then decide.
+  const bool room = from_mgmt ? table.size() < cfg_.max_mgmt_pairs
+                              : table.size() < cfg_.max_pairs && !(over_budget() && table.size() >= next_pair_room_);
+  PairMap::iterator it;
+  bool is_new = false;
+  if (room) {
+    std::tie(it, is_new) = table.try_emplace(key);
+  } else {
+    it = table.find(key);
+    is_new = it == table.end();
+  }
+  if (is_new && !room) {
     if (from_mgmt) {
       if (table.size() >= cfg_.max_mgmt_pairs) {
         ++drops_.mgmt_pairs_untracked;
@@ -104,6 +116,8 @@ void HuntState::add_conn(const ConnRecord& c) {
       next_pair_room_ = pairs_.size() + std::max<std::size_t>(1024, pairs_.size() / 8);
     }
     it = table.emplace(key, PairStats{}).first;
+  }
+  if (is_new) {
     it->second.first = c.ts;
     it->second.outbound = outbound;
     it->second.from_mgmt = from_mgmt;

@@ -56,14 +56,12 @@ class FlowTable {
   };
   static constexpr std::uint32_t kEmpty = 0xffffffffu;
   static constexpr std::uint64_t kFreeSlot = ~std::uint64_t(0);
-  static constexpr std::uint64_t kTagBits = 0xffffffff00000000ULL;
 
   std::uint32_t find_or_insert(const IpAddr& a, const IpAddr& b, std::uint16_t pa, std::uint16_t pb,
                                std::uint8_t proto, std::uint64_t h, bool& created);
   std::uint32_t allocate();
   void sweep(Micros now, bool force);
   void emit(const Flow& f);
-  void rebuild_index();
   void grow_index();
   void unindex(std::uint32_t id);
   Micros idle_limit(const Flow& f) const;
@@ -73,8 +71,9 @@ class FlowTable {
   std::vector<Flow> slab_;
   std::vector<std::uint32_t> free_;
   std::vector<std::uint32_t> live_;     // ids of flows in use
-  // Open addressing, linear probing: the top 32 bits of the flow's hash (a tag: a probe that
-  // meets another flow rarely touches the slab) above its slab id, or kFreeSlot.
+  // Open addressing, linear probing: the low 32 bits of the flow's hash above its slab id, or
+  // kFreeSlot. The hash bits are a tag (a probe that meets another flow rarely touches the slab)
+  // and give each entry's home slot, so deletion and growth never read the slab or hashes_.
   std::vector<std::uint64_t> index_;
   std::size_t max_index_ = 0;
   std::vector<std::uint64_t> hashes_;   // per slab id, for index rebuilds
