@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -13,21 +14,26 @@
 namespace sg::hunt {
 
 std::string registered_domain(const std::string& name) {
-  std::vector<std::size_t> dots;
-  for (std::size_t i = 0; i < name.size(); ++i)
-    if (name[i] == '.') dots.push_back(i);
-  if (dots.empty()) return name;
+  // Only the last three dots matter: found from the end, with no list of dots and no copies of
+  // the labels (this runs once per DNS query).
+  const std::string_view n(name);
+  const std::size_t last = n.rfind('.');
+  if (last == std::string_view::npos) return name;
+  const std::size_t second = last == 0 ? std::string_view::npos : n.rfind('.', last - 1);
   std::size_t labels = 2;
   // Two-letter country TLDs with a generic second level (co.uk, com.au, ...) keep three labels.
-  const std::string tld = name.substr(dots.back() + 1);
-  if (tld.size() == 2 && dots.size() >= 2) {
-    const std::string sld = name.substr(dots[dots.size() - 2] + 1, dots.back() - dots[dots.size() - 2] - 1);
-    static const char* generic[] = {"co", "com", "net", "org", "gov", "ac", "edu", "ne", "or"};
-    for (const char* g : generic)
+  const std::string_view tld = n.substr(last + 1);
+  if (tld.size() == 2 && second != std::string_view::npos) {
+    const std::string_view sld = n.substr(second + 1, last - second - 1);
+    static constexpr std::string_view generic[] = {"co", "com", "net", "org", "gov", "ac", "edu", "ne", "or"};
+    for (const auto g : generic)
       if (sld == g) labels = 3;
   }
-  if (dots.size() < labels) return name;
-  return name.substr(dots[dots.size() - labels] + 1);
+  if (second == std::string_view::npos) return name;
+  if (labels == 2) return name.substr(second + 1);
+  const std::size_t third = second == 0 ? std::string_view::npos : n.rfind('.', second - 1);
+  if (third == std::string_view::npos) return name;
+  return name.substr(third + 1);
 }
 
 Analyzer::Analyzer(HuntConfig cfg) : cfg_(std::move(cfg)), state_(std::make_unique<HuntState>(cfg_)) {}

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <optional>
+#include <string_view>
+#include <unordered_map>
 
 namespace sg::hunt {
 
@@ -62,6 +65,39 @@ Finding make_flow_finding(const Context& ctx, std::string type, const IpAddr& sr
 
 // ---- beacon -------------------------------------------------------------------------------
 
+namespace {
+
+// A beacon group: source, port, protocol and the destination's name, or its address when it has
+// none (then `name` is empty). `name` views a label in HuntState::names(), alive while we run.
+struct GroupKey {
+  IpAddr src, dst;
+  std::string_view name;
+  std::uint16_t dport = 0;
+  std::uint8_t proto = 0;
+  friend bool operator==(const GroupKey& a, const GroupKey& b) {
+    return a.dport == b.dport && a.proto == b.proto && a.src == b.src && a.dst == b.dst && a.name == b.name;
+  }
+};
+struct GroupKeyHash {
+  std::size_t operator()(const GroupKey& k) const noexcept {
+    const std::uint64_t w[5] = {k.src.hi(), k.src.lo() ^ k.dst.hi(), k.dst.lo(), std::uint64_t(k.dport) << 8 | k.proto,
+                                state_hash(k.name.data(), k.name.size())};
+    return std::size_t(state_hash(w, sizeof w));
+  }
+};
+
+// `name` when it is an IP address written as IpAddr::str() writes it, else nothing. DNS names
+// never contain ':', and an IPv4 literal is digits and dots only: cheap to rule out.
+std::optional<IpAddr> literal_address(std::string_view name) {
+  const bool v4_chars = std::all_of(name.begin(), name.end(), [](char c) { return (c >= '0' && c <= '9') || c == '.'; });
+  if (!v4_chars && name.find(':') == std::string_view::npos) return std::nullopt;
+  auto ip = parse_ip(name);
+  if (!ip || ip->str() != name) return std::nullopt;
+  return ip;
+}
+
+}  // namespace
+
 void detect_beacons(const Context& ctx, std::vector<Finding>& out) {
   // Group by destination *name* when one was resolved, so a beacon rotating across IPs behind
   // one name is one series; otherwise by address.
@@ -79,18 +115,83 @@ void detect_beacons(const Context& ctx, std::vector<Finding>& out) {
     bool by_traffic_name = false;  // some callbacks were grouped by SNI/Host (no DNS name)
     std::string tls_fp;
   };
-  std::map<std::string, Group> groups;
+  // Two passes. The first counts callbacks per group under a cheap key (addresses, port and a
+  // view of the name) in a flat open-addressing index: no strings built, nothing allocated per
+  // pair. The second builds only the groups that can reach min_callbacks. On flow-dense traffic
+  // almost every pair has a name and one or two connections, and building a keyed Group for each
+  // was most of the run time.
+  struct Member {
+    const PairKey* key;
+    const PairStats* stats;
+    std::uint32_t group;
+  };
+  std::vector<Member> members;
+  members.reserve(ctx.state.pairs().size() + ctx.state.mgmt_pairs().size());
+  std::vector<GroupKey> keys;  // per group
+  std::vector<std::size_t> group_calls;
+  keys.reserve(members.capacity());
+  group_calls.reserve(members.capacity());
+  std::size_t slots = 16;
+  while (slots < members.capacity() * 2) slots <<= 1;
+  std::vector<std::uint32_t> index(slots, 0);  // group + 1, or 0 when free
   ctx.state.for_each_pair([&](const PairKey& k, const PairStats& p) {
     if (ctx.allowed(k.dst, k.dport)) return;
-    if (p.calls.size() + p.calls_dropped < 3 && p.conns < ctx.cfg.beacon.min_callbacks) {
-      // Cheap skip: too few connections to ever be a series (names may still merge, so only
-      // skip when there is no name to merge on).
-      if (ctx.name_of(k.dst).empty()) return;
+    const std::string* found = ctx.name_ptr(k.dst);
+    const std::string_view name = found ? std::string_view(*found) : std::string_view();
+    // Cheap skip: too few connections to ever be a series (names may still merge, so only skip
+    // when there is no name to merge on).
+    if (p.calls.size() + p.calls_dropped < 3 && p.conns < ctx.cfg.beacon.min_callbacks && name.empty()) return;
+    GroupKey gk{k.src, k.dst, name, k.dport, k.proto};
+    if (!name.empty()) {
+      gk.dst = IpAddr{};
+      // A name that is an address in its own text form ("192.0.2.1") groups with that address.
+      if (const auto ip = literal_address(name)) {
+        gk.dst = *ip;
+        gk.name = {};
+      }
     }
+    std::size_t i = GroupKeyHash{}(gk) & (slots - 1);
+    while (index[i] != 0 && !(keys[index[i] - 1] == gk)) i = (i + 1) & (slots - 1);
+    if (index[i] == 0) {
+      keys.push_back(gk);
+      group_calls.push_back(0);
+      index[i] = std::uint32_t(keys.size());
+    }
+    group_calls[index[i] - 1] += p.calls.size();
+    members.push_back({&k, &p, index[i] - 1});
+  });
+  // Series named by the traffic (SNI / Host) merge into the group of the same name below, so
+  // their callbacks count towards whether that group is built at all.
+  for (const auto& [k, n] : ctx.state.name_series()) {
+    const PairStats& p = n.series;
+    if (n.dsts.empty() || ctx.allowed(n.dsts.front(), k.dport)) continue;
+    if (p.calls.size() + p.calls_dropped < ctx.cfg.beacon.min_callbacks) continue;
+    GroupKey gk{k.src, IpAddr{}, std::string_view(n.name), k.dport, k.proto};
+    if (const auto ip = literal_address(n.name)) {
+      gk.dst = *ip;
+      gk.name = {};
+    }
+    std::size_t i = GroupKeyHash{}(gk) & (slots - 1);
+    while (index[i] != 0 && !(keys[index[i] - 1] == gk)) i = (i + 1) & (slots - 1);
+    if (index[i] == 0) continue;  // no address-keyed pair of this name: the loop below builds it alone
+    group_calls[index[i] - 1] += p.calls.size();
+  }
+  // Second pass, in the same pair order as the first (a group's reported destination is the
+  // first of its pairs seen), then groups in the order of their text key, as before.
+  std::map<std::string, Group> groups;
+  std::vector<Group*> built(group_calls.size(), nullptr);
+  for (const Member& m : members) {
+    if (group_calls[m.group] < ctx.cfg.beacon.min_callbacks) continue;
+    const PairKey& k = *m.key;
+    const PairStats& p = *m.stats;
     const std::string name = ctx.name_of(k.dst);
-    const std::string key = k.src.str() + "|" + (name.empty() ? k.dst.str() : name) + "|" +
-                            std::to_string(k.dport) + "|" + std::to_string(k.proto);
-    Group& g = groups[key];
+    Group*& slot = built[m.group];
+    if (!slot) {
+      const std::string key = k.src.str() + "|" + (name.empty() ? k.dst.str() : name) + "|" +
+                              std::to_string(k.dport) + "|" + std::to_string(k.proto);
+      slot = &groups[key];
+    }
+    Group& g = *slot;
     if (g.conns == 0) {
       g.src = k.src;
       g.dst = k.dst;
@@ -107,7 +208,7 @@ void detect_beacons(const Context& ctx, std::vector<Finding>& out) {
     g.last = std::max(g.last, p.last);
     if (std::find(g.dsts.begin(), g.dsts.end(), k.dst) == g.dsts.end()) g.dsts.push_back(k.dst);
     g.calls.insert(g.calls.end(), p.calls.begin(), p.calls.end());
-  });
+  }
   // Series named by the traffic (SNI / Host) where DNS named nothing: same key shape, so a
   // DNS-named series of the same name merges with it.
   for (const auto& [k, n] : ctx.state.name_series()) {
@@ -218,9 +319,17 @@ void detect_exfil(const Context& ctx, std::vector<Finding>& out) {
     std::uint64_t top_port_bytes = 0, out_bytes = 0, in_bytes = 0, conns = 0;
     Micros first = 0, last = 0;
   };
+  // Only a source that sent at least exfil_min_bytes in all can have a destination above it:
+  // totals per source first (a few thousand hosts), so the per-destination tables are built for
+  // those sources alone rather than for every pair of a flow-dense capture.
+  std::unordered_map<IpAddr, std::uint64_t, IpHash> sent;
+  ctx.state.for_each_pair([&](const PairKey& k, const PairStats& p) {
+    if (p.outbound && !ctx.allowed(k.dst, k.dport)) sent[k.src] += p.out_bytes;
+  });
   std::unordered_map<IpAddr, std::unordered_map<IpAddr, Dest, IpHash>, IpHash> by_src;
   ctx.state.for_each_pair([&](const PairKey& k, const PairStats& p) {
     if (!p.outbound || ctx.allowed(k.dst, k.dport)) return;
+    if (sent[k.src] < ctx.cfg.exfil_min_bytes) return;
     Dest& d = by_src[k.src][k.dst];
     if (d.conns == 0) { d.dst = k.dst; d.first = p.first; d.last = p.last; }
     d.first = std::min(d.first, p.first);

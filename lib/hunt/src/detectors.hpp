@@ -15,8 +15,13 @@ struct Context {
   const HuntConfig& cfg;
   const HuntState& state;
   std::string name_of(const IpAddr& a) const {
+    const std::string* n = name_ptr(a);
+    return n ? *n : std::string();
+  }
+  // The label without a copy (null when none); valid as long as the state.
+  const std::string* name_ptr(const IpAddr& a) const {
     auto it = state.names().find(a);
-    return it == state.names().end() ? std::string() : it->second;
+    return it == state.names().end() ? nullptr : &it->second;
   }
   bool allowed(const IpAddr& dst, std::uint16_t port) const {
     return cfg.have_allow && cfg.allow.allows(dst, name_of(dst), port);

@@ -29,10 +29,11 @@ bool read_name(const std::uint8_t* d, std::size_t len, std::size_t off, std::str
     if (off + 1 + c > len || (total += c + 1u) > 255) return false;
     if (name) {
       if (!name->empty()) name->push_back('.');
-      for (std::size_t i = 0; i < c; ++i) {
-        char ch = char(d[off + 1 + i]);
+      const std::size_t at = name->size();
+      name->append(reinterpret_cast<const char*>(d + off + 1), c);  // one append per label, not per byte
+      for (std::size_t i = at; i < name->size(); ++i) {
+        char& ch = (*name)[i];
         if (ch >= 'A' && ch <= 'Z') ch = char(ch - 'A' + 'a');
-        name->push_back(ch);
       }
     }
     off += 1 + c;

@@ -23,14 +23,20 @@ inline std::uint64_t flow_hash(const IpAddr& a, const IpAddr& b, std::uint16_t p
   return h;
 }
 
+// Index entry: low 32 bits of the hash (tag and home slot: the index never exceeds 2^29 slots)
+// above the slab id.
+inline std::uint64_t entry(std::uint64_t h, std::uint32_t id) { return h << 32 | id; }
+inline std::uint64_t home(std::uint64_t e) { return e >> 32; }
+
 }  // namespace
 
 FlowTable::FlowTable(FlowConfig cfg, RecordSink& sink) : cfg_(cfg), sink_(sink) {
   if (cfg_.max_flows < 8) cfg_.max_flows = 8;
   std::size_t cap = 16;
   while (cap < cfg_.max_flows * 2) cap <<= 1;
-  index_.assign(cap, kEmpty);
-  mask_ = cap - 1;
+  max_index_ = cap;
+  index_.assign(std::min<std::size_t>(cap, 1 << 12), kFreeSlot);
+  mask_ = index_.size() - 1;
   slab_.reserve(cfg_.max_flows);
   hashes_.reserve(cfg_.max_flows);
   free_.reserve(cfg_.max_flows);
@@ -72,17 +78,37 @@ void FlowTable::emit(const Flow& f) {
   sink_.on_conn(c);
 }
 
-void FlowTable::rebuild_index() {
-  std::fill(index_.begin(), index_.end(), kEmpty);
-  for (std::uint32_t id : live_) {
-    std::uint64_t i = hashes_[id] & mask_;
-    while (index_[i] != kEmpty) i = (i + 1) & mask_;
-    index_[i] = id;
+void FlowTable::grow_index() {
+  std::vector<std::uint64_t> old(index_.size() * 2, kFreeSlot);
+  old.swap(index_);
+  mask_ = index_.size() - 1;
+  for (const std::uint64_t e : old) {
+    if (e == kFreeSlot) continue;
+    std::uint64_t i = home(e) & mask_;
+    while (index_[i] != kFreeSlot) i = (i + 1) & mask_;
+    index_[i] = e;
   }
 }
 
+// Backward-shift deletion (Knuth 6.4, algorithm R): later entries of the probe run move up into
+// the hole unless their home slot lies cyclically in (hole, entry], so no tombstones remain.
+void FlowTable::unindex(std::uint32_t id) {
+  std::uint64_t i = hashes_[id] & mask_;
+  while (std::uint32_t(index_[i]) != id) i = (i + 1) & mask_;
+  for (std::uint64_t j = (i + 1) & mask_;; j = (j + 1) & mask_) {
+    const std::uint64_t e = index_[j];
+    if (e == kFreeSlot) break;
+    const std::uint64_t h = home(e) & mask_;
+    const bool stays = i <= j ? (i < h && h <= j) : (i < h || h <= j);
+    if (!stays) {
+      index_[i] = e;
+      i = j;
+    }
+  }
+  index_[i] = kFreeSlot;
+}
+
 void FlowTable::sweep(Micros now, bool force) {
-  const std::size_t before = live_.size();
   std::size_t keep = 0;
   for (std::uint32_t id : live_) {
     Flow& f = slab_[id];
@@ -90,6 +116,7 @@ void FlowTable::sweep(Micros now, bool force) {
       emit(f);
       f.in_use = false;
       free_.push_back(id);
+      unindex(id);
     } else {
       live_[keep++] = id;
     }
@@ -106,6 +133,7 @@ void FlowTable::sweep(Micros now, bool force) {
       emit(f);
       f.in_use = false;
       free_.push_back(scratch_[i].second);
+      unindex(scratch_[i].second);
     }
     stats_.forced_evictions += n;
     keep = 0;
@@ -113,7 +141,6 @@ void FlowTable::sweep(Micros now, bool force) {
       if (slab_[id].in_use) live_[keep++] = id;
     live_.resize(keep);
   }
-  if (live_.size() != before) rebuild_index();
 }
 
 std::uint32_t FlowTable::allocate() {
@@ -133,17 +160,26 @@ std::uint32_t FlowTable::allocate() {
 std::uint32_t FlowTable::find_or_insert(const IpAddr& a, const IpAddr& b, std::uint16_t pa, std::uint16_t pb,
                                         std::uint8_t proto, std::uint64_t h, bool& created) {
   created = false;
+  const std::uint64_t tag = entry(h, 0);
   std::uint64_t i = h & mask_;
   for (;;) {
-    const std::uint32_t id = index_[i];
-    if (id == kEmpty) break;
-    const Flow& f = slab_[id];
-    if (hashes_[id] == h && f.pa == pa && f.pb == pb && f.proto == proto && f.a == a && f.b == b) return id;
+    const std::uint64_t e = index_[i];
+    if (e == kFreeSlot) break;
+    if ((e & ~std::uint64_t(0xffffffff)) == tag) {
+      const auto id = std::uint32_t(e);
+      const Flow& f = slab_[id];
+      if (hashes_[id] == h && f.pa == pa && f.pb == pb && f.proto == proto && f.a == a && f.b == b) return id;
+    }
     i = (i + 1) & mask_;
   }
   const std::uint32_t id = allocate();
   if (id == kEmpty) return kEmpty;
-  index_[i] = id;
+  if ((live_.size() + 1) * 2 > index_.size() && index_.size() < max_index_) {
+    grow_index();  // at most half full: probe runs stay short
+    i = h & mask_;
+    while (index_[i] != kFreeSlot) i = (i + 1) & mask_;
+  }
+  index_[i] = tag | id;
   hashes_[id] = h;
   live_.push_back(id);
   Flow& f = slab_[id];
@@ -221,7 +257,7 @@ void FlowTable::flush() {
     free_.push_back(id);
   }
   live_.clear();
-  std::fill(index_.begin(), index_.end(), kEmpty);
+  std::fill(index_.begin(), index_.end(), kFreeSlot);
 }
 
 }  // namespace sg::hunt

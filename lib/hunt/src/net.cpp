@@ -24,15 +24,6 @@ std::optional<IpAddr> parse_ip(std::string_view text) {
   return std::nullopt;
 }
 
-bool Cidr::contains(const IpAddr& a) const {
-  int bits = prefix;
-  for (int i = 0; i < 16 && bits > 0; ++i, bits -= 8) {
-    const std::uint8_t mask = bits >= 8 ? 0xff : std::uint8_t(0xff << (8 - bits));
-    if ((a.b[i] & mask) != (net.b[i] & mask)) return false;
-  }
-  return true;
-}
-
 std::string Cidr::str() const {
   return net.str() + "/" + std::to_string(net.is_v4() ? prefix - 96 : prefix);
 }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <tuple>
 
 namespace sg::hunt {
 
@@ -94,8 +95,19 @@ void HuntState::add_conn(const ConnRecord& c) {
 
   PairMap& table = from_mgmt ? mgmt_pairs_ : pairs_;
   const PairKey key{c.orig, c.resp, c.resp_port, c.proto};
-  auto it = table.find(key);
-  if (it == table.end()) {
+  // Below every cap, a new pair needs no decision first: one lookup that inserts when absent
+  // (half of a flow-dense capture's records are a new pair). Otherwise look, then decide.
+  const bool room = from_mgmt ? table.size() < cfg_.max_mgmt_pairs
+                              : table.size() < cfg_.max_pairs && !(over_budget() && table.size() >= next_pair_room_);
+  PairMap::iterator it;
+  bool is_new = false;
+  if (room) {
+    std::tie(it, is_new) = table.try_emplace(key);
+  } else {
+    it = table.find(key);
+    is_new = it == table.end();
+  }
+  if (is_new && !room) {
     if (from_mgmt) {
       if (table.size() >= cfg_.max_mgmt_pairs) {
         ++drops_.mgmt_pairs_untracked;
@@ -108,6 +120,8 @@ void HuntState::add_conn(const ConnRecord& c) {
       next_pair_room_ = pairs_.size() + std::max<std::size_t>(1024, pairs_.size() / 8);
     }
     it = table.emplace(key, PairStats{}).first;
+  }
+  if (is_new) {
     it->second.first = c.ts;
     it->second.outbound = outbound;
     it->second.from_mgmt = from_mgmt;
@@ -383,18 +397,25 @@ void DomainStats::observe(const DnsRecord& d, std::string_view reg, const HuntCo
   const std::string_view sub(d.query.data(), at - 1);
   if (looks_like_lookup_key(sub)) return;
   ++with_sub;
+  // Shannon entropy over the characters present, summed in character order as ever (the same
+  // double to the last bit), without clearing and scanning 256 counters per query: only the
+  // characters present are reset, and a bitmap gives them back in order.
   std::size_t longest = 0, run = 0;
-  int counts[256] = {0};
+  std::uint32_t counts[256];
+  std::uint64_t present[4] = {0, 0, 0, 0};
+  for (char c : sub) counts[static_cast<unsigned char>(c)] = 0;
   for (char c : sub) {
     run = c == '.' ? 0 : run + 1;
     longest = std::max(longest, run);
-    ++counts[static_cast<unsigned char>(c)];
+    const auto u = static_cast<unsigned char>(c);
+    ++counts[u];
+    present[u >> 6] |= std::uint64_t(1) << (u & 63);
   }
   if (longest >= 24 || sub.size() >= 40) ++long_names;
   double h = 0.0;
-  for (int n : counts)
-    if (n) {
-      const double p = double(n) / double(sub.size());
+  for (unsigned w = 0; w < 4; ++w)
+    for (std::uint64_t bits = present[w]; bits; bits &= bits - 1) {
+      const double p = double(counts[w * 64 + unsigned(__builtin_ctzll(bits))]) / double(sub.size());
       h -= p * std::log2(p);
     }
   entropy_sum += h;

@@ -1,12 +1,14 @@
 #pragma once
 // Flow table: turns packets into connection records, the way Zeek's conn.log does.
 //
-// Bounded memory: at most `max_flows` live flows (a slab plus an open-addressing index, both
-// sized up front). Flows end on TCP RST / FIN both ways (after a short linger), or when idle
-// longer than their protocol's timeout. At the cap, idle flows are swept first; if the table is
-// still full, the oldest eighth (by last packet) is ended early and emitted as records, so the
-// run goes on with its memory unchanged; the count is reported as `forced_evictions`.
-// After construction the per-packet path does not allocate.
+// Bounded memory: at most `max_flows` live flows (a slab reserved up front, plus an
+// open-addressing index that doubles with the live count up to twice the cap, so a small
+// capture never pays for a 4 MB table). Flows end on TCP RST / FIN both ways (after a short
+// linger), or when idle longer than their protocol's timeout; an ended flow leaves the index by
+// backward-shift deletion, so sweeps never rebuild or clear it. At the cap, idle flows are swept
+// first; if the table is still full, the oldest eighth (by last packet) is ended early and
+// emitted as records, so the run goes on with its memory unchanged; the count is reported as
+// `forced_evictions`. The per-packet path allocates only when the index doubles.
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -82,13 +84,15 @@ class FlowTable {
     std::uint32_t pkts[2] = {0, 0};
   };
   static constexpr std::uint32_t kEmpty = 0xffffffffu;
+  static constexpr std::uint64_t kFreeSlot = ~std::uint64_t(0);
 
   std::uint32_t find_or_insert(const IpAddr& a, const IpAddr& b, std::uint16_t pa, std::uint16_t pb,
                                std::uint8_t proto, std::uint64_t h, bool& created);
   std::uint32_t allocate();
   void sweep(Micros now, bool force);
   void emit(const Flow& f);
-  void rebuild_index();
+  void grow_index();
+  void unindex(std::uint32_t id);
   Micros idle_limit(const Flow& f) const;
 
   FlowConfig cfg_;
@@ -96,7 +100,11 @@ class FlowTable {
   std::vector<Flow> slab_;
   std::vector<std::uint32_t> free_;
   std::vector<std::uint32_t> live_;     // ids of flows in use
-  std::vector<std::uint32_t> index_;    // open addressing, linear probing, ids or kEmpty
+  // Open addressing, linear probing: the low 32 bits of the flow's hash above its slab id, or
+  // kFreeSlot. The hash bits are a tag (a probe that meets another flow rarely touches the slab)
+  // and give each entry's home slot, so deletion and growth never read the slab or hashes_.
+  std::vector<std::uint64_t> index_;
+  std::size_t max_index_ = 0;
   std::vector<std::uint64_t> hashes_;   // per slab id, for index rebuilds
   std::vector<std::pair<Micros, std::uint32_t>> scratch_;
   std::uint64_t mask_ = 0;

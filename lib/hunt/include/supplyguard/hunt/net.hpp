@@ -61,7 +61,14 @@ struct IpHash {
 struct Cidr {
   IpAddr net;
   int prefix = 128;  // in the 128-bit space (IPv4 /24 is stored as /120)
-  bool contains(const IpAddr& a) const;
+  // Two masked 64-bit compares (runs several times per connection record: internal, mgmt).
+  bool contains(const IpAddr& a) const {
+    const int p = prefix < 0 ? 0 : prefix > 128 ? 128 : prefix;
+    const std::uint64_t mhi = p >= 64 ? ~std::uint64_t(0) : p == 0 ? 0 : ~std::uint64_t(0) << (64 - p);
+    const std::uint64_t mlo = p >= 128 ? ~std::uint64_t(0) : p <= 64 ? 0 : ~std::uint64_t(0) << (128 - p);
+    return ((__builtin_bswap64(a.hi()) ^ __builtin_bswap64(net.hi())) & mhi) == 0 &&
+           ((__builtin_bswap64(a.lo()) ^ __builtin_bswap64(net.lo())) & mlo) == 0;
+  }
   std::string str() const;
 };
 
