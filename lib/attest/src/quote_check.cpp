@@ -210,7 +210,7 @@ std::vector<Finding> check_clock_history(const QuoteClock& q, const AkRegistry& 
   if (v.change == ClockChange::rollback) {
     auto& f = emit(out, s, "tpm_clock_rollback", Severity::high, "tpm:clock",
                    "TPM clock history went backwards since the " + it->second.seen + ": " + v.why +
-                       " -- an old quote, or TPM state restored from a copy");
+                       " -- an old quote, TPM state restored from a copy, or a TPM2_Clear");
     f.fields["before"] = clock_fields(it->second.clock);
     f.fields["after"] = clock_fields(q.clock);
     f.evidence["previous"] = it->second.seen;

@@ -23,9 +23,8 @@ std::string n(std::uint64_t v) { return std::to_string(v); }
 
 ClockVerdict compare_clock(const ClockInfo& b, const ClockInfo& c) {
   if (c.reset_count < b.reset_count)
-    return {ClockChange::rollback, "resetCount went back from " + n(b.reset_count) + " to " + n(c.reset_count) +
-                                       (c.clock >= b.clock ? " while the clock went on (a TPM2_Clear, or restored TPM state)"
-                                                           : " and the clock from " + n(b.clock) + " to " + n(c.clock) + " ms")};
+    return {ClockChange::rollback, "resetCount went back from " + n(b.reset_count) + " to " + n(c.reset_count) + " (clock " +
+                                       n(b.clock) + " -> " + n(c.clock) + " ms)"};
   if (c.reset_count > b.reset_count) {
     // After a reset the clock resumes from its last NV save; behind the last quote only when power
     // was lost before that save, which the TPM reports as safe = NO.
