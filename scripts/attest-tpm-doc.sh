@@ -40,7 +40,7 @@ p supplyguard-gen host --model A --seed 2 --hostname web-01 --address 10.0.1.11 
 p supplyguard snapshot --root web-01 --tpm $T --nonce 51d3e2a90b0c7714 -o s2.json
 cp -r aks aks-copy
 p supplyguard --format table verify s2.json --baseline golden.json --pubkey g.key.pub --ak-registry aks --nonce 51d3e2a90b0c7714 --fail-on high
-p supplyguard verify s2.json --baseline golden.json --pubkey g.key.pub --ak-registry aks-copy --nonce 51d3e2a90b0c7714 "| jq -c '{type,severity,fields,evidence}'"
+p supplyguard verify s2.json --baseline golden.json --pubkey g.key.pub --ak-registry aks-copy --nonce 51d3e2a90b0c7714 "| jq -c '{type,severity,before,after,evidence}'"
 p supplyguard --format table verify s1.json --baseline golden.json --pubkey g.key.pub --ak-registry aks --fail-on high '   # the old quote again'
 # Certificate of another key in the RSA index (the TPM's own P-384 certificate: genuine chain)
 export TPM2TOOLS_TCTI=$T

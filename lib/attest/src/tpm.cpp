@@ -18,7 +18,7 @@ std::runtime_error tss_error(const std::string& what, TSS2_RC rc) {
   return std::runtime_error(what + ": " + Tss2_RC_Decode(rc));
 }
 
-void check(TSS2_RC rc, const char* what) {
+void check(TSS2_RC rc, const std::string& what) {
   if (rc != TSS2_RC_SUCCESS) throw tss_error(what, rc);
 }
 
@@ -332,6 +332,35 @@ std::string nv_hex(std::uint32_t i) {
 
 }  // namespace
 
+Bytes Tpm::read_nv(std::uint32_t index) {
+  ESYS_TR nv = ESYS_TR_NONE;
+  check(Esys_TR_FromTPMPublic(impl_->esys, index, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &nv), "NV index " + nv_hex(index));
+  struct Close {
+    ESYS_CONTEXT* e;
+    ESYS_TR* h;
+    ~Close() { Esys_TR_Close(e, h); }
+  } close{impl_->esys, &nv};
+  EsysPtr<TPM2B_NV_PUBLIC> pub;
+  EsysPtr<TPM2B_NAME> name;
+  check(Esys_NV_ReadPublic(impl_->esys, nv, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, pub.out(), name.out()),
+        "NV_ReadPublic(" + nv_hex(index) + ")");
+  // EK certificate indices are readable with their own (empty) auth, or else by the owner (as
+  // tpm2_getekcertificate falls back to).
+  const ESYS_TR auth = (pub->nvPublic.attributes & TPMA_NV_AUTHREAD) ? nv : ESYS_TR_RH_OWNER;
+  const std::uint16_t size = pub->nvPublic.dataSize;
+  Bytes out;
+  while (out.size() < size) {  // 512 bytes a read: below every TPM's MAX_NV_BUFFER_SIZE
+    const std::uint16_t chunk = std::uint16_t(std::min<std::size_t>(512, size - out.size()));
+    EsysPtr<TPM2B_MAX_NV_BUFFER> data;
+    check(Esys_NV_Read(impl_->esys, auth, nv, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, chunk, std::uint16_t(out.size()),
+                       data.out()),
+          "NV_Read(" + nv_hex(index) + ")");
+    if (data->size == 0) break;
+    out.insert(out.end(), data->buffer, data->buffer + data->size);
+  }
+  return out;
+}
+
 std::vector<EkCertificateSlot> Tpm::ek_certificates() {
   // Which indices of 0x01c00000-0x01c0ffff are defined? (Reading an undefined index directly makes
   // tpm2-tss log an error.)
@@ -363,24 +392,13 @@ std::vector<EkCertificateSlot> Tpm::ek_certificates() {
                       " at NV " + nv_hex(defined.count(c.index + 2) ? c.index + 2 : c.index + 1) +
                       ", which supplyguard does not apply";
     }
-    ESYS_TR nv = ESYS_TR_NONE;
-    check(Esys_TR_FromTPMPublic(impl_->esys, c.index, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &nv),
-          "NV index of the EK certificate");
-    EsysPtr<TPM2B_NV_PUBLIC> pub;
-    EsysPtr<TPM2B_NAME> name;
-    check(Esys_NV_ReadPublic(impl_->esys, nv, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, pub.out(), name.out()),
-          "NV_ReadPublic(EK certificate)");
-    const std::uint16_t size = pub->nvPublic.dataSize;
-    while (slot.data.size() < size) {  // 512 bytes a read: below every TPM's MAX_NV_BUFFER_SIZE
-      const std::uint16_t chunk = std::uint16_t(std::min<std::size_t>(512, size - slot.data.size()));
-      EsysPtr<TPM2B_MAX_NV_BUFFER> data;
-      check(Esys_NV_Read(impl_->esys, nv, nv, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, chunk,
-                         std::uint16_t(slot.data.size()), data.out()),
-            "NV_Read(EK certificate)");
-      if (data->size == 0) break;
-      slot.data.insert(slot.data.end(), data->buffer, data->buffer + data->size);
+    try {
+      slot.data = read_nv(c.index);
+    } catch (const std::exception& e) {  // reported with the slot; enrolment decides what it means
+      slot.type.reset();
+      slot.data.clear();
+      slot.unusable = std::string("it cannot be read: ") + e.what();
     }
-    Esys_TR_Close(impl_->esys, &nv);
     out.push_back(std::move(slot));
   }
   return out;

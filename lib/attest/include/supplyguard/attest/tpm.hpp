@@ -66,6 +66,8 @@ class Tpm {
   // Every EK certificate index of the EK Credential Profile the TPM defines (low range 0x01c00002,
   // 0x01c0000a; high range 0x01c00012-0x01c0001e), with the index's bytes as stored.
   std::vector<EkCertificateSlot> ek_certificates();
+  // The contents of an NV index (its own auth if it has AUTHREAD, else the owner's empty auth).
+  Bytes read_nv(std::uint32_t index);
   // TPM2_ReadClock: the TPM's clock and reset/restart counters now (unsigned: the enroller's view).
   ClockInfo read_clock();
 
