@@ -12,6 +12,8 @@ pkg_check_modules(TSS2_ESYS REQUIRED IMPORTED_TARGET tss2-esys)
 pkg_check_modules(TSS2_MU REQUIRED IMPORTED_TARGET tss2-mu)
 pkg_check_modules(TSS2_TCTILDR REQUIRED IMPORTED_TARGET tss2-tctildr)
 pkg_check_modules(TSS2_RC REQUIRED IMPORTED_TARGET tss2-rc)
+# test-data generator only (lib/gen): power cycle and Startup locality of a software TPM
+pkg_check_modules(TSS2_TCTI_SWTPM REQUIRED IMPORTED_TARGET tss2-tcti-swtpm)
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 find_package(OpenSSL REQUIRED)
 find_package(OpenCV REQUIRED COMPONENTS core imgproc imgcodecs features2d calib3d video)

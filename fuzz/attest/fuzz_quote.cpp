@@ -1,13 +1,23 @@
 // Any byte string as a quote to verify: [u16 attest length][TPMS_ATTEST][u16 signature length]
 // [TPMT_SIGNATURE][TPM2B_PUBLIC of the AK]. Unmarshalling (libtss2-mu) and OpenSSL verification
-// must refuse hostile structures with a reason, never crash.
+// must refuse hostile structures with a reason, never crash. The whole input is also read as the
+// content of an EK certificate NV index (PTP header, DER X.509 by OpenSSL, padding) and checked
+// against the AK part as if it were the EK; the quote's clockInfo goes through compare_clock.
 #include <cstdint>
 #include <map>
 
 #include "supplyguard/attest/quote.hpp"
+#include "supplyguard/attest/tpm.hpp"
+#include "supplyguard/core/error.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace sg::attest;
+  const Bytes whole(data, data + size);
+  try {
+    const Bytes der = ek_certificate_der(whole, "fuzz");
+    if (der.size() > whole.size()) __builtin_trap();
+  } catch (const sg::core::InputError&) {
+  }
   std::size_t p = 0;
   auto take = [&](Bytes& out) {
     if (size - p < 2) return false;
@@ -27,5 +37,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (std::uint32_t i = 0; i <= 10; ++i) values[i] = Bytes(32, 0);
   QuoteParts parts;
   (void)verify_quote_signature(attest, sig, ak, values, parts);
+  const ClockInfo before{1000, 3, 1, true};
+  (void)compare_clock(before, parts.clock);
+  (void)compare_clock(parts.clock, before);
   return 0;
 }

@@ -32,8 +32,9 @@ void add_host(CLI::App& app, Action& action) {
   sub->add_option("-o,--output", o->out, "Directory to create the tree in")->required();
   sub->add_option("--truth", o->truth, "Write the expected findings (ground truth) as JSON here");
   sub->add_flag("--ima", o->ima, "Also write an IMA runtime measurement list (modules and firmware as loaded)");
-  sub->add_option("--tpm", o->tpm, "Extend this (software) TPM with the tree's event log and IMA list, e.g. "
-                                   "swtpm:host=127.0.0.1,port=2321 (model B: model A's log starts at locality 3)");
+  sub->add_option("--tpm", o->tpm, "Boot this software TPM with the tree: for swtpm:host=...,port=N, TPM_Init and "
+                                   "TPM2_Startup from the log's StartupLocality (3 on model A) over its control channel "
+                                   "(port N+1), then extend it with the tree's event log and IMA list");
   sub->footer(
       "Example:\n  supplyguard-gen host --seed 3 --model A --hostname web-03 --address 10.0.1.13 --plant extra_i2c -o web-03\n"
       "  supplyguard snapshot --root web-03 -o web-03.json");
@@ -49,9 +50,9 @@ void add_host(CLI::App& app, Action& action) {
       const auto truth = attest::write_host_tree(o->cfg, o->out);
       if (o->ima) attest::write_ima_list(o->out);
       if (!o->tpm.empty()) {
-        attest::Tpm tpm(o->tpm);
-        const auto n = attest::extend_tpm_from_tree(tpm, o->out);
-        std::cerr << "supplyguard-gen host: extended " << o->tpm << " with " << n << " measurements\n";
+        const auto n = attest::boot_tpm_from_tree(o->tpm, o->out);
+        std::cerr << "supplyguard-gen host: booted " << o->tpm << " (TPM_Init, Startup at locality "
+                  << int(attest::fixture_startup_locality(o->cfg.model)) << ") and extended it with " << n << " measurements\n";
       }
       if (!o->truth.empty()) {
         nlohmann::ordered_json j;

@@ -22,8 +22,13 @@ void add_enroll(CLI::App& app, Action& action);  // cmd_attest_tpm.cpp
 void add_quote(attest::Snapshot& s, const std::string& tcti, const std::string& nonce_hex);
 // verify --ak-registry: the quote's findings for one snapshot (cmd_attest_tpm.cpp).
 struct QuoteCheck;
-std::shared_ptr<const QuoteCheck> make_quote_check(const std::string& registry, const std::string& nonce_hex);
-std::vector<core::Finding> check_quote(const QuoteCheck& q, const attest::Snapshot& s);
+std::shared_ptr<QuoteCheck> make_quote_check(const std::string& registry, const std::string& nonce_hex);
+// Thread-safe; `clock` gets the quote's clockInfo when it verifies, for clock_findings().
+std::vector<core::Finding> check_quote(const QuoteCheck& q, const attest::Snapshot& s, std::optional<attest::QuoteClock>& clock);
+// In input order: tpm_reboot / tpm_clock_rollback against the host's last mark (advanced here).
+std::vector<core::Finding> clock_findings(QuoteCheck& q, const std::optional<attest::QuoteClock>& clock);
+// Writes the advanced marks to <registry>/quote-state/.
+void save_clock_marks(const QuoteCheck& q);
 namespace {
 
 namespace fs = std::filesystem;
@@ -182,12 +187,15 @@ int run_verify(const VerifyOptions& o, Output& out) {
   const auto t0 = std::chrono::steady_clock::now();
   const auto files = expand_inputs(o.snaps);
   std::size_t findings = 0;
-  std::shared_ptr<const QuoteCheck> quotes;
+  std::shared_ptr<QuoteCheck> quotes;
   if (!o.ak_registry.empty()) quotes = make_quote_check(o.ak_registry, o.nonce);
-  auto with_quote = [&](const attest::Snapshot& s, std::vector<core::Finding> fs) {
+  auto with_quote = [&](const attest::Snapshot& s, std::vector<core::Finding> fs, std::optional<attest::QuoteClock>& clock) {
     if (quotes)
-      for (auto& f : check_quote(*quotes, s)) fs.push_back(std::move(f));
+      for (auto& f : check_quote(*quotes, s, clock)) fs.push_back(std::move(f));
     return fs;
+  };
+  auto clock_of = [&](const std::optional<attest::QuoteClock>& clock) {
+    return quotes ? clock_findings(*quotes, clock) : std::vector<core::Finding>{};
   };
   if (o.consensus) {
     if (!o.baselines.empty()) throw core::InputError::in("verify", "--consensus takes no --baseline");
@@ -200,11 +208,15 @@ int run_verify(const VerifyOptions& o, Output& out) {
       out.emit(f);
       ++findings;
     }
-    for (const auto& s : snaps)
-      for (const auto& f : with_quote(s, {})) {
+    for (const auto& s : snaps) {
+      std::optional<attest::QuoteClock> clock;
+      auto fs = with_quote(s, {}, clock);
+      for (auto& f : clock_of(clock)) fs.push_back(std::move(f));
+      for (const auto& f : fs) {
         out.emit(f);
         ++findings;
       }
+    }
   } else {
     if (o.baselines.empty()) throw core::InputError::in("verify", "give --baseline golden.json (or --consensus)");
     std::optional<attest::PublicKey> trusted;
@@ -226,24 +238,31 @@ int run_verify(const VerifyOptions& o, Output& out) {
     // are written in input order; a bad file stops the run after everything before it is out.
     constexpr std::size_t kBatch = 512;
     std::vector<std::vector<core::Finding>> results(kBatch);
+    std::vector<std::optional<attest::QuoteClock>> clocks(kBatch);
     for (std::size_t begin = 0; begin < files.size(); begin += kBatch) {
       const std::size_t end = std::min(files.size(), begin + kBatch);
       std::size_t failed = end;
       std::exception_ptr error;
       parallel_for(begin, end, [&](std::size_t i) {
         const auto snap = attest::read_snapshot_file(files[i]);
-        results[i - begin] = with_quote(snap, verifier.verify(snap));
+        clocks[i - begin].reset();
+        results[i - begin] = with_quote(snap, verifier.verify(snap), clocks[i - begin]);
       }, failed, error);
       for (std::size_t i = begin; i < failed; ++i) {
+        for (auto& f : clock_of(clocks[i - begin])) results[i - begin].push_back(std::move(f));
         for (const auto& f : results[i - begin]) {
           out.emit(f);
           ++findings;
         }
         results[i - begin].clear();
       }
-      if (error) std::rethrow_exception(error);
+      if (error) {
+        if (quotes) save_clock_marks(*quotes);  // what was verified before the bad file counts
+        std::rethrow_exception(error);
+      }
     }
   }
+  if (quotes) save_clock_marks(*quotes);
   if (o.stats) {
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::fprintf(stderr, "verify: %zu snapshots, %zu findings, %.3f s (%.0f snapshots/s)\n", files.size(), findings,
@@ -307,7 +326,8 @@ void add_attest(CLI::App& app, Action& action) {
       "Findings: component_added (critical on PCI/I2C), component_removed, component_changed, module_changed,\n"
       "module_unknown, firmware_changed, eventlog_changed, eventlog_replay_mismatch, model_mismatch, evidence_unreadable,\n"
       "runtime_file_changed, runtime_file_unknown (IMA), quote_missing; with --ak-registry: quote_invalid, quote_stale,\n"
-      "quote_pcr_mismatch, ak_unregistered.\n"
+      "quote_pcr_mismatch, ak_unregistered, tpm_clock_rollback, tpm_reboot (info; the TPM clock history per host is\n"
+      "kept in <ak-registry>/quote-state/, advanced by every fresh quote that verifies).\n"
       "Example:\n  supplyguard verify host.json --baseline golden.json --pubkey golden.key.pub --fail-on high\n"
       "  supplyguard --format table verify --consensus snaps/");
   verify->callback([&action, vo] { action = [vo](Output& out) { return run_verify(*vo, out); }; });

@@ -20,7 +20,8 @@ Finding& emit(std::vector<Finding>& out, const Snapshot& s, std::string type, Se
   f.plane = core::Plane::attest;
   f.type = std::move(type);
   f.severity = sev;
-  f.score = sev == Severity::critical ? 0.95 : sev == Severity::high ? 0.8 : 0.6;
+  f.score = sev == Severity::critical ? 0.95 : sev == Severity::high ? 0.8 : sev == Severity::medium ? 0.6
+          : sev == Severity::low ? 0.4 : 0.2;
   f.host = s.host.hostname;
   f.subject = subject;
   f.summary = s.host.hostname + ": " + summary;
@@ -52,6 +53,15 @@ EventLog as_event_log(const EventLogEvidence& ev, std::uint16_t alg) {
     log.events.push_back(std::move(e));
   }
   return log;
+}
+
+std::string clock_text(const ClockInfo& c) {
+  return "resetCount " + std::to_string(c.reset_count) + ", restartCount " + std::to_string(c.restart_count) + ", clock " +
+         std::to_string(c.clock) + " ms, safe " + (c.safe ? "YES" : "NO");
+}
+
+nlohmann::json clock_fields(const ClockInfo& c) {
+  return {{"reset_count", c.reset_count}, {"restart_count", c.restart_count}, {"clock", c.clock}, {"safe", c.safe}};
 }
 
 }  // namespace
@@ -155,6 +165,69 @@ std::vector<Finding> check_quote(const Snapshot& s, const AkRegistry& registry, 
       mismatch(kImaPcr, "an absent IMA list", to_hex(Bytes(it->second.size(), 0)), to_hex(it->second));
     }
   }
+  return out;
+}
+
+}  // namespace sg::attest
+
+namespace sg::attest {
+
+std::optional<QuoteClock> quote_clock(const Snapshot& s, const AkRegistry& registry, const QuoteCheckOptions& o) {
+  if (!s.quote || !s.quote->error.empty()) return std::nullopt;
+  const QuoteEvidence& q = *s.quote;
+  const AkRecord* rec = registry.find(s.host.hostname);
+  if (!rec || to_hex(rec->ak_name) != q.ak_name) return std::nullopt;
+  const auto attest = from_hex(q.attest), sig = from_hex(q.signature);
+  const auto alg = alg_from_name(q.pcr_alg);
+  if (!attest || !sig || !alg || !alg_size(*alg)) return std::nullopt;
+  std::map<std::uint32_t, Bytes> values;
+  for (const auto& [pcr, hex] : q.pcr_values) {
+    auto v = from_hex(hex);
+    if (!v) return std::nullopt;
+    values[pcr] = std::move(*v);
+  }
+  QuoteParts parts;
+  if (!verify_quote_signature(*attest, *sig, rec->ak_public, values, parts).empty()) return std::nullopt;
+  return QuoteClock{s.host.hostname, s.host.model, s.collected_at, parts.clock, !o.nonce || *o.nonce == parts.extra_data};
+}
+
+std::vector<Finding> check_clock_history(const QuoteClock& q, const AkRegistry& registry, std::map<std::string, ClockMark>& marks) {
+  std::vector<Finding> out;
+  Snapshot s;  // what emit() names: host, model, time
+  s.host.hostname = q.host;
+  s.host.model = q.model;
+  s.collected_at = q.collected_at;
+  auto it = marks.find(q.host);
+  const AkRecord* rec = registry.find(q.host);
+  if (it == marks.end() && rec && rec->clock)
+    it = marks.emplace(q.host, ClockMark{*rec->clock, "enrolment at " + rec->enrolled_at}).first;
+  const ClockMark mark{q.clock, "quote of " + q.collected_at};
+  if (it == marks.end()) {
+    if (q.fresh) marks.emplace(q.host, mark);
+    return out;
+  }
+  const ClockVerdict v = compare_clock(it->second.clock, q.clock);
+  if (v.change == ClockChange::rollback) {
+    auto& f = emit(out, s, "tpm_clock_rollback", Severity::high, "tpm:clock",
+                   "TPM clock history went backwards since the " + it->second.seen + ": " + v.why +
+                       " -- an old quote, TPM state restored from a copy, or a TPM2_Clear");
+    f.fields["before"] = clock_fields(it->second.clock);
+    f.fields["after"] = clock_fields(q.clock);
+    f.evidence["previous"] = it->second.seen;
+    f.evidence["why"] = v.why;
+    return out;  // the mark stays where it was
+  }
+  if (v.change != ClockChange::same_boot) {
+    const bool reset = v.change == ClockChange::reboot;
+    auto& f = emit(out, s, "tpm_reboot", Severity::info, "tpm:clock",
+                   std::string(reset ? "TPM reset (a reboot) since the " : "TPM resumed since the ") + it->second.seen + ": " + v.why);
+    f.fields["before"] = clock_fields(it->second.clock);
+    f.fields["after"] = clock_fields(q.clock);
+    f.evidence["kind"] = reset ? "reset" : "resume";
+    f.evidence["previous"] = it->second.seen;
+    f.evidence["now"] = clock_text(q.clock);
+  }
+  if (q.fresh) it->second = mark;
   return out;
 }
 

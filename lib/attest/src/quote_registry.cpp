@@ -11,6 +11,9 @@ namespace detail {
 std::string read_whole_file(const std::string& path);
 }
 
+nlohmann::ordered_json clock_to_json(const ClockInfo& c);
+ClockInfo clock_from_json(const detail::JsonIn<nlohmann::json>& in);
+
 namespace {
 constexpr const char* kSchema = "supplyguard.ak/1";
 
@@ -20,6 +23,24 @@ Bytes hex_field(const detail::JsonIn<nlohmann::json>& in, const char* key) {
   return *b;
 }
 }  // namespace
+
+nlohmann::ordered_json clock_to_json(const ClockInfo& c) {
+  return {{"clock", c.clock}, {"reset_count", c.reset_count}, {"restart_count", c.restart_count}, {"safe", c.safe}};
+}
+
+ClockInfo clock_from_json(const detail::JsonIn<nlohmann::json>& in) {
+  ClockInfo c;
+  c.clock = in.uint("clock");
+  const auto counter = [&](const char* key) {
+    const auto v = in.uint(key);
+    if (v > 0xffffffffu) in.fail(std::string(key) + " is above 2^32-1 (a TPM counter is 32 bits)");
+    return std::uint32_t(v);
+  };
+  c.reset_count = counter("reset_count");
+  c.restart_count = counter("restart_count");
+  c.safe = in.boolean("safe");
+  return c;
+}
 
 AkRegistry AkRegistry::load(const std::filesystem::path& dir) {
   AkRegistry r;
@@ -38,6 +59,7 @@ AkRegistry AkRegistry::load(const std::filesystem::path& dir) {
     rec.ak_name = hex_field(in, "ak_name");
     rec.enrolled_at = in.str("enrolled_at", false);
     rec.ek_certificate = in.str("ek_certificate", false);
+    if (in.find("clock")) rec.clock = clock_from_json(in.object("clock"));
     // The name is derived from the public area, never trusted as written.
     if (tpm_name(rec.ak_public) != rec.ak_name) in.fail("ak_name is not the name of ak_public");
     if (auto why = ak_policy_problem(rec.ak_public); !why.empty()) in.fail(why);
@@ -63,6 +85,7 @@ void AkRegistry::store(const std::filesystem::path& dir, const AkRecord& rec) {
                               {"ak_name", to_hex(rec.ak_name)},
                               {"enrolled_at", rec.enrolled_at},
                               {"ek_certificate", rec.ek_certificate}};
+  if (rec.clock) j["clock"] = clock_to_json(*rec.clock);
   const auto path = dir / (rec.host + ".json");
   const auto tmp = path.string() + ".tmp";
   {

@@ -132,6 +132,17 @@ bool verify_signature(EVP_PKEY* key, const TPMT_SIGNATURE& sig, const Bytes& msg
 
 }  // namespace
 
+namespace detail {
+EVP_PKEY* public_key_of(const Bytes& tpm2b_public, std::string& why) {
+  TPM2B_PUBLIC p;
+  if (!unmarshal_public(tpm2b_public, p)) {
+    why = "not a marshalled TPM2B_PUBLIC";
+    return nullptr;
+  }
+  return to_pkey(p.publicArea, why).release();
+}
+}  // namespace detail
+
 std::optional<Bytes> tpm_name(const Bytes& tpm2b_public) {
   TPM2B_PUBLIC p;
   if (!unmarshal_public(tpm2b_public, p)) return std::nullopt;
@@ -174,6 +185,7 @@ std::string verify_quote_signature(const Bytes& attest, const Bytes& signature, 
     return "signature is malformed (TPMT_SIGNATURE does not parse to its end)";
   const auto& q = a.attested.quote;
   parts.extra_data.assign(a.extraData.buffer, a.extraData.buffer + a.extraData.size);
+  parts.clock = {a.clockInfo.clock, a.clockInfo.resetCount, a.clockInfo.restartCount, a.clockInfo.safe == TPM2_YES};
   if (q.pcrSelect.count != 1) return "quote covers " + std::to_string(q.pcrSelect.count) + " PCR banks, expected 1";
   const auto& sel = q.pcrSelect.pcrSelections[0];
   parts.pcr_alg = sel.hash;

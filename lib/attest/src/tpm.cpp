@@ -1,7 +1,9 @@
 // Host side of quotes and enrolment, through tpm2-tss ESAPI: no TPM command is hand-built here.
 #include "supplyguard/attest/tpm.hpp"
 
+#include <cstdio>
 #include <cstring>
+#include <set>
 #include <stdexcept>
 
 #include <tss2/tss2_esys.h>
@@ -16,7 +18,7 @@ std::runtime_error tss_error(const std::string& what, TSS2_RC rc) {
   return std::runtime_error(what + ": " + Tss2_RC_Decode(rc));
 }
 
-void check(TSS2_RC rc, const char* what) {
+void check(TSS2_RC rc, const std::string& what) {
   if (rc != TSS2_RC_SUCCESS) throw tss_error(what, rc);
 }
 
@@ -45,19 +47,32 @@ TPM2B_PUBLIC unmarshal_public(const Bytes& b) {
   return p;
 }
 
-// TCG EK Credential Profile, default EK template L-2 (ECC NIST P-256): the EK a manufacturer's
-// certificate is for. Its policy is PolicySecret(TPM_RH_ENDORSEMENT).
-TPM2B_PUBLIC ek_template() {
+// TCG EK Credential Profile, default EK templates L-1 (RSA 2048) and L-2 (ECC NIST P-256): the EKs a
+// manufacturer's low-range certificate is for. Both: policy PolicySecret(TPM_RH_ENDORSEMENT) (no
+// userWithAuth), AES-128-CFB, restricted decryption, unique zero-filled to the key size.
+TPM2B_PUBLIC ek_template(EkType type) {
   static const std::uint8_t policy[32] = {0x83, 0x71, 0x97, 0x67, 0x44, 0x84, 0xB3, 0xF8, 0x1A, 0x90, 0xCC,
                                           0x8D, 0x46, 0xA5, 0xD7, 0x24, 0xFD, 0x52, 0xD7, 0x6E, 0x06, 0x52,
                                           0x0B, 0x64, 0xF2, 0xA1, 0xDA, 0x1B, 0x33, 0x14, 0x69, 0xAA};
   TPM2B_PUBLIC t{};
-  t.publicArea.type = TPM2_ALG_ECC;
   t.publicArea.nameAlg = TPM2_ALG_SHA256;
   t.publicArea.objectAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT | TPMA_OBJECT_SENSITIVEDATAORIGIN |
                                   TPMA_OBJECT_ADMINWITHPOLICY | TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_DECRYPT;
   t.publicArea.authPolicy.size = 32;
   std::memcpy(t.publicArea.authPolicy.buffer, policy, 32);
+  if (type == EkType::rsa_2048) {
+    t.publicArea.type = TPM2_ALG_RSA;
+    auto& r = t.publicArea.parameters.rsaDetail;
+    r.symmetric.algorithm = TPM2_ALG_AES;
+    r.symmetric.keyBits.aes = 128;
+    r.symmetric.mode.aes = TPM2_ALG_CFB;
+    r.scheme.scheme = TPM2_ALG_NULL;
+    r.keyBits = 2048;
+    r.exponent = 0;
+    t.publicArea.unique.rsa.size = 256;
+    return t;
+  }
+  t.publicArea.type = TPM2_ALG_ECC;
   auto& e = t.publicArea.parameters.eccDetail;
   e.symmetric.algorithm = TPM2_ALG_AES;
   e.symmetric.keyBits.aes = 128;
@@ -147,7 +162,7 @@ static Tpm::Key create_primary(ESYS_CONTEXT* ctx, const TPM2B_PUBLIC& tmpl, cons
   return k;
 }
 
-Tpm::Key Tpm::endorsement_key() { return create_primary(impl_->esys, ek_template(), "create the EK"); }
+Tpm::Key Tpm::endorsement_key(EkType type) { return create_primary(impl_->esys, ek_template(type), "create the EK"); }
 Tpm::Key Tpm::attestation_key() { return create_primary(impl_->esys, ak_template(), "create the AK"); }
 void Tpm::flush(const Key& k) { Esys_FlushContext(impl_->esys, k.handle); }
 
@@ -287,35 +302,112 @@ void Tpm::extend(std::uint32_t pcr, const std::map<std::uint16_t, Bytes>& digest
         "PCR_Extend");
 }
 
-std::optional<Bytes> Tpm::ek_certificate() {
-  constexpr TPM2_HANDLE kEccEkCertIndex = 0x01c0000a;
-  {  // Is the index defined? (Asking for it directly makes tpm2-tss log an error when it is not.)
-    TPMI_YES_NO more = 0;
-    EsysPtr<TPMS_CAPABILITY_DATA> cap;
-    check(Esys_GetCapability(impl_->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, TPM2_CAP_HANDLES, kEccEkCertIndex, 1,
-                             &more, cap.out()),
-          "GetCapability(HANDLES)");
-    if (cap->data.handles.count == 0 || cap->data.handles.handle[0] != kEccEkCertIndex) return std::nullopt;
-  }
+namespace {
+
+// EK Credential Profile 2.x, NV indices of EK certificates. Low range: certificate, nonce (+1) and
+// template (+2) indices per key; high range: certificates only, for templates H-1..H-7 whose policy
+// (PolicyOR with PolicyAuthorizeNV) supplyguard does not satisfy.
+struct CertIndex {
+  std::uint32_t index;
+  const char* what;
+  std::optional<EkType> type;
+};
+constexpr CertIndex kCertIndices[] = {
+    {0x01c00002, "RSA 2048 EK certificate (template L-1)", EkType::rsa_2048},
+    {0x01c0000a, "ECC NIST P-256 EK certificate (template L-2)", EkType::ecc_p256},
+    {0x01c00012, "RSA 2048 EK certificate (template H-1)", std::nullopt},
+    {0x01c00014, "ECC NIST P-256 EK certificate (template H-2)", std::nullopt},
+    {0x01c00016, "ECC NIST P-384 EK certificate (template H-3)", std::nullopt},
+    {0x01c00018, "ECC NIST P-521 EK certificate (template H-4)", std::nullopt},
+    {0x01c0001a, "ECC SM2 P-256 EK certificate (template H-5)", std::nullopt},
+    {0x01c0001c, "RSA 3072 EK certificate (template H-6)", std::nullopt},
+    {0x01c0001e, "RSA 4096 EK certificate (template H-7)", std::nullopt},
+};
+
+std::string nv_hex(std::uint32_t i) {
+  char b[16];
+  std::snprintf(b, sizeof b, "0x%08x", i);
+  return b;
+}
+
+}  // namespace
+
+Bytes Tpm::read_nv(std::uint32_t index) {
   ESYS_TR nv = ESYS_TR_NONE;
-  if (Esys_TR_FromTPMPublic(impl_->esys, kEccEkCertIndex, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &nv) != TSS2_RC_SUCCESS)
-    return std::nullopt;
+  check(Esys_TR_FromTPMPublic(impl_->esys, index, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &nv), "NV index " + nv_hex(index));
+  struct Close {
+    ESYS_CONTEXT* e;
+    ESYS_TR* h;
+    ~Close() { Esys_TR_Close(e, h); }
+  } close{impl_->esys, &nv};
   EsysPtr<TPM2B_NV_PUBLIC> pub;
   EsysPtr<TPM2B_NAME> name;
-  check(Esys_NV_ReadPublic(impl_->esys, nv, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, pub.out(), name.out()), "NV_ReadPublic(EK certificate)");
+  check(Esys_NV_ReadPublic(impl_->esys, nv, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, pub.out(), name.out()),
+        "NV_ReadPublic(" + nv_hex(index) + ")");
+  // EK certificate indices are readable with their own (empty) auth, or else by the owner (as
+  // tpm2_getekcertificate falls back to).
+  const ESYS_TR auth = (pub->nvPublic.attributes & TPMA_NV_AUTHREAD) ? nv : ESYS_TR_RH_OWNER;
   const std::uint16_t size = pub->nvPublic.dataSize;
   Bytes out;
-  while (out.size() < size) {
+  while (out.size() < size) {  // 512 bytes a read: below every TPM's MAX_NV_BUFFER_SIZE
     const std::uint16_t chunk = std::uint16_t(std::min<std::size_t>(512, size - out.size()));
     EsysPtr<TPM2B_MAX_NV_BUFFER> data;
-    check(Esys_NV_Read(impl_->esys, nv, nv, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, chunk, std::uint16_t(out.size()),
+    check(Esys_NV_Read(impl_->esys, auth, nv, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, chunk, std::uint16_t(out.size()),
                        data.out()),
-          "NV_Read(EK certificate)");
-    out.insert(out.end(), data->buffer, data->buffer + data->size);
+          "NV_Read(" + nv_hex(index) + ")");
     if (data->size == 0) break;
+    out.insert(out.end(), data->buffer, data->buffer + data->size);
   }
-  Esys_TR_Close(impl_->esys, &nv);
   return out;
+}
+
+std::vector<EkCertificateSlot> Tpm::ek_certificates() {
+  // Which indices of 0x01c00000-0x01c0ffff are defined? (Reading an undefined index directly makes
+  // tpm2-tss log an error.)
+  std::set<std::uint32_t> defined;
+  for (TPM2_HANDLE from = 0x01c00000;;) {
+    TPMI_YES_NO more = 0;
+    EsysPtr<TPMS_CAPABILITY_DATA> cap;
+    check(Esys_GetCapability(impl_->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, TPM2_CAP_HANDLES, from, 64, &more,
+                             cap.out()),
+          "GetCapability(HANDLES)");
+    const auto& h = cap->data.handles;
+    for (std::uint32_t i = 0; i < h.count; ++i)
+      if (h.handle[i] <= 0x01c0ffff) defined.insert(h.handle[i]);
+    if (!more || h.count == 0 || h.handle[h.count - 1] >= 0x01c0ffff) break;
+    from = h.handle[h.count - 1] + 1;
+  }
+  std::vector<EkCertificateSlot> out;
+  for (const auto& c : kCertIndices) {
+    if (!defined.count(c.index)) continue;
+    EkCertificateSlot slot;
+    slot.nv_index = c.index;
+    slot.what = c.what;
+    slot.type = c.type;
+    if (!c.type) slot.unusable = "its EK template's policy (PolicyOR with PolicyAuthorizeNV) is not one supplyguard satisfies";
+    if (c.type && (defined.count(c.index + 1) || defined.count(c.index + 2))) {
+      // The manufacturer's own template or nonce: the certified EK is not the default template's.
+      slot.type.reset();
+      slot.unusable = "the TPM defines its own EK " + std::string(defined.count(c.index + 2) ? "template" : "nonce") +
+                      " at NV " + nv_hex(defined.count(c.index + 2) ? c.index + 2 : c.index + 1) +
+                      ", which supplyguard does not apply";
+    }
+    try {
+      slot.data = read_nv(c.index);
+    } catch (const std::exception& e) {  // reported with the slot; enrolment decides what it means
+      slot.type.reset();
+      slot.data.clear();
+      slot.unusable = std::string("it cannot be read: ") + e.what();
+    }
+    out.push_back(std::move(slot));
+  }
+  return out;
+}
+
+ClockInfo Tpm::read_clock() {
+  EsysPtr<TPMS_TIME_INFO> t;
+  check(Esys_ReadClock(impl_->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, t.out()), "ReadClock");
+  return {t->clockInfo.clock, t->clockInfo.resetCount, t->clockInfo.restartCount, t->clockInfo.safe == TPM2_YES};
 }
 
 }  // namespace sg::attest

@@ -1,55 +1,49 @@
 // Enrolment (Keylime's registrar handshake, in one process): the AK is accepted only after the TPM
 // holding the EK proved, by ActivateCredential, that it also holds the AK. A credential made for
 // (EK, AK name) can only be opened by that EK's TPM, and only for a loaded object with that name.
-#include <openssl/evp.h>
-#include <openssl/pem.h>
 #include <openssl/rand.h>
-#include <openssl/x509.h>
-#include <openssl/x509_vfy.h>
 
+#include <chrono>
 #include <cstdio>
-#include <memory>
 
 #include "supplyguard/attest/tpm.hpp"
 #include "supplyguard/core/error.hpp"
 #include "supplyguard/core/time.hpp"
 
-#include <chrono>
-#include <tss2/tss2_mu.h>
-
 namespace sg::attest {
 namespace {
-
-// Verifies the EK certificate (DER from the TPM's NV) against the CA certificates in `ca_pem` and
-// that it certifies this EK. Returns "" when sound, else the reason.
-std::string check_ek_certificate(const Bytes& der, const std::filesystem::path& ca_pem, const Bytes& ek_public_point) {
-  const unsigned char* p = der.data();
-  std::unique_ptr<X509, decltype(&X509_free)> cert(d2i_X509(nullptr, &p, long(der.size())), X509_free);
-  if (!cert) return "the EK certificate in the TPM is not DER X.509";
-  std::unique_ptr<X509_STORE, decltype(&X509_STORE_free)> store(X509_STORE_new(), X509_STORE_free);
-  if (X509_STORE_load_file(store.get(), ca_pem.c_str()) != 1) return ca_pem.string() + ": no CA certificate could be read";
-  std::unique_ptr<X509_STORE_CTX, decltype(&X509_STORE_CTX_free)> ctx(X509_STORE_CTX_new(), X509_STORE_CTX_free);
-  X509_STORE_CTX_init(ctx.get(), store.get(), cert.get(), nullptr);
-  // EK certificates carry a critical subjectAltName of TPM manufacturer attributes OpenSSL does not
-  // know; the chain and signatures are what matter here.
-  X509_STORE_CTX_set_flags(ctx.get(), X509_V_FLAG_IGNORE_CRITICAL);
-  if (X509_verify_cert(ctx.get()) != 1)
-    return std::string("EK certificate chain does not verify: ") + X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx.get()));
-  EVP_PKEY* key = X509_get0_pubkey(cert.get());
-  unsigned char buf[200];
-  std::size_t len = 0;
-  if (!key || EVP_PKEY_get_octet_string_param(key, "encoded-pub-key", buf, sizeof(buf), &len) != 1 ||
-      Bytes(buf, buf + len) != ek_public_point)
-    return "EK certificate is for another key than this TPM's EK";
-  return "";
+std::string hex_index(std::uint32_t i) {
+  char b[16];
+  std::snprintf(b, sizeof b, "0x%08x", i);
+  return b;
 }
-
 }  // namespace
 
-AkRecord enroll(Tpm& tpm, const std::string& host, const std::filesystem::path& registry_dir,
-                const std::optional<std::filesystem::path>& ek_ca) {
+AkRecord enroll(Tpm& tpm, const std::string& host, const std::filesystem::path& registry_dir, const EnrollOptions& o,
+                std::vector<std::string>* warnings) {
+  auto warn = [&](const std::string& w) {
+    if (warnings) warnings->push_back(w);
+  };
   const auto registry = AkRegistry::load(registry_dir);
-  const Tpm::Key ek = tpm.endorsement_key();
+  // The EK is the one the TPM's certificate is for, so that the certificate can vouch for it; with no
+  // usable certificate, the default ECC P-256 EK (then only trust on first use binds it).
+  const auto slots = tpm.ek_certificates();
+  const EkCertificateSlot* slot = usable_ek_certificate(slots);
+  for (const auto& s : slots)
+    if (!s.type)
+      warn("the " + s.what + " at NV " + hex_index(s.nv_index) + " is not used: " + s.unusable);
+  if (o.ek_ca && !slot) {
+    if (slots.empty())
+      throw core::InputError::in(o.ek_ca->string(),
+                                 "--ek-ca given, but the TPM holds no EK certificate (NV 0x01c00002, 0x01c0000a and "
+                                 "0x01c00012-0x01c0001e are undefined): the EK cannot be verified; enrol without --ek-ca to "
+                                 "trust it on first use");
+    throw core::InputError::in(o.ek_ca->string(), "--ek-ca given, but no EK certificate of the TPM is for an EK supplyguard can "
+                                                  "create: " + slots.front().what + " at NV " + hex_index(slots.front().nv_index) +
+                                                  ": " + slots.front().unusable);
+  }
+  const EkType ek_type = slot ? *slot->type : EkType::ecc_p256;
+  const Tpm::Key ek = tpm.endorsement_key(ek_type);
   const Tpm::Key ak = tpm.attestation_key();
   struct Flush {
     Tpm& t;
@@ -60,37 +54,33 @@ AkRecord enroll(Tpm& tpm, const std::string& host, const std::filesystem::path& 
     throw core::InputError::in(host, "already enrolled with another TPM (EK differs); remove " +
                                          (registry_dir / (host + ".json")).string() + " to re-enrol deliberately");
   if (auto why = ak_policy_problem(ak.public_area); !why.empty()) throw std::runtime_error(why);
+  // The certificate first: a refused EK is not worth an activation.
+  AkRecord rec;
+  if (!slot) {
+    rec.ek_certificate = "absent (the TPM holds no EK certificate supplyguard can check; EK trusted on first use)";
+  } else if (!o.ek_ca) {
+    rec.ek_certificate = "present at NV " + hex_index(slot->nv_index) + ", not checked (no --ek-ca)";
+    warn("the TPM holds an " + slot->what + " at NV " + hex_index(slot->nv_index) +
+         " but no --ek-ca was given: the EK is trusted on first use, not verified");
+  } else {
+    const std::string source = "EK certificate NV " + hex_index(slot->nv_index);
+    if (auto why = check_ek_certificate(slot->data, source, ek.public_area, *o.ek_ca, o.ek_intermediates); !why.empty())
+      throw core::InputError::in(o.ek_ca->string(), "EK refused: " + why);
+    rec.ek_certificate = slot->what + " at NV " + hex_index(slot->nv_index) + " verified against " + o.ek_ca->filename().string();
+  }
   // Registrar half (against the EK public only), then the TPM's half.
   Bytes secret(32);
   if (RAND_bytes(secret.data(), int(secret.size())) != 1) throw std::runtime_error("no randomness for the credential");
   const auto cred = tpm.make_credential(ek.public_area, ak.name, secret);
   if (tpm.activate_credential(ak, ek, cred) != secret)
     throw std::runtime_error("credential activation returned another secret: the AK is not bound to this EK");
-  AkRecord rec;
   rec.host = host;
   rec.ek_public = ek.public_area;
   rec.ak_public = ak.public_area;
   rec.ak_name = ak.name;
   rec.enrolled_at = core::format_iso8601(std::chrono::duration_cast<std::chrono::microseconds>(
       std::chrono::system_clock::now().time_since_epoch()).count());
-  const auto cert = tpm.ek_certificate();
-  if (!cert) {
-    rec.ek_certificate = "absent (the TPM holds no EK certificate)";
-  } else if (!ek_ca) {
-    rec.ek_certificate = "present, not checked (no --ek-ca)";
-  } else {
-    // The EK's uncompressed point, as OpenSSL encodes the certificate's key.
-    TPM2B_PUBLIC pub{};
-    std::size_t off = 0;
-    if (Tss2_MU_TPM2B_PUBLIC_Unmarshal(ek.public_area.data(), ek.public_area.size(), &off, &pub) != TSS2_RC_SUCCESS)
-      throw std::runtime_error("EK public does not unmarshal");
-    const auto& u = pub.publicArea.unique.ecc;
-    Bytes point = {0x04};
-    point.insert(point.end(), u.x.buffer, u.x.buffer + u.x.size);
-    point.insert(point.end(), u.y.buffer, u.y.buffer + u.y.size);
-    if (auto why = check_ek_certificate(*cert, *ek_ca, point); !why.empty()) throw core::InputError::in(ek_ca->string(), why);
-    rec.ek_certificate = "verified against " + ek_ca->filename().string();
-  }
+  rec.clock = tpm.read_clock();
   AkRegistry::store(registry_dir, rec);
   return rec;
 }

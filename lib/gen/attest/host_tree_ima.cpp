@@ -60,9 +60,15 @@ ImaList write_ima_list(const fs::path& root) {
 
 std::size_t extend_tpm_from_tree(Tpm& tpm, const fs::path& root) {
   const auto log = parse_event_log(read_bytes(root / kBiosLog), kBiosLog);
-  if (log.pcr0_initial_locality() != 0)
-    throw std::runtime_error("the tree's event log starts PCR 0 at locality " + std::to_string(log.pcr0_initial_locality()) +
-                             "; a TPM started from locality 0 cannot hold that value (use a model without StartupLocality)");
+  if (const auto loc = log.pcr0_initial_locality(); loc != 0) {
+    // PCR_Extend cannot put PCR 0 where a locality-3 Startup starts it: the TPM must have been
+    // started from there (boot_tpm_from_tree).
+    Bytes start(32, 0);
+    start.back() = loc;
+    if (tpm.read_pcrs(kAlgSha256, {0}).at(0) != start)
+      throw std::runtime_error("the tree's event log starts PCR 0 at locality " + std::to_string(loc) +
+                               " but the TPM's PCR 0 is not at that start value (start it with boot_tpm_from_tree)");
+  }
   std::size_t n = 0;
   for (const auto& e : log.events) {
     if (e.type == kEvNoAction) continue;

@@ -79,7 +79,12 @@ Bytes encode_smbios(const std::string& model, std::uint64_t seed);
 ImaList write_ima_list(const std::filesystem::path& root);
 // Extends `tpm` (a fresh software TPM) with the tree's event log and IMA list, so its PCRs are the
 // ones the evidence replays to. Returns the number of extends.
+// A log that starts PCR 0 at locality L != 0 needs a TPM started from L (PCR 0 = 0...0L).
 class Tpm;
 std::size_t extend_tpm_from_tree(Tpm& tpm, const std::filesystem::path& root);
+// The tree's boot on the TPM at `tcti`: for a swtpm TCTI, TPM_Init (a TPM Reset: resetCount + 1,
+// PCRs cleared) and TPM2_Startup(CLEAR) from the log's StartupLocality, then extend_tpm_from_tree.
+// Other TCTIs are extended as they are (locality 0 logs only).
+std::size_t boot_tpm_from_tree(const std::string& tcti, const std::filesystem::path& root);
 
 }  // namespace sg::attest
