@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <sstream>
@@ -25,6 +27,41 @@ struct ServeCliOptions {
   std::size_t min_hosts = 3;
   bool allow_remote = false;
   bool quiet = false;
+  std::size_t readers = 4;  // read connections for per-request queries
+};
+
+// Read connections lent to one request at a time; a request waits only when all are busy.
+class ReadPool {
+ public:
+  void add(std::unique_ptr<fleet::Store> s) { free_.push_back(std::move(s)); }
+  class Lease {
+   public:
+    explicit Lease(ReadPool& p) : p_(p) {
+      std::unique_lock lock(p_.mu_);
+      p_.cv_.wait(lock, [&] { return !p_.free_.empty(); });
+      s_ = std::move(p_.free_.back());
+      p_.free_.pop_back();
+    }
+    ~Lease() {
+      {
+        std::lock_guard lock(p_.mu_);
+        p_.free_.push_back(std::move(s_));
+      }
+      p_.cv_.notify_one();
+    }
+    fleet::Store* operator->() { return s_.get(); }
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+
+   private:
+    ReadPool& p_;
+    std::unique_ptr<fleet::Store> s_;
+  };
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<fleet::Store>> free_;
 };
 
 // --token, else --token-file, else $SUPPLYGUARD_TOKEN. A token on the command line is visible to
@@ -56,14 +93,17 @@ int run_serve(const ServeCliOptions& o) {
   fleet::check_serve_options(so);  // bad flags are refused before a database file is created
   // Open and read the store once up front: a wrong --db fails here with exit 2, not on the
   // first page load.
-  // Two connections: one for the overview the server reloads in the background (aggregates
-  // only), one for the per-request queries (a host's findings, a page of findings). Neither ever
-  // reads every finding.
+  // One connection for the overview the server reloads in the background (aggregates only), and
+  // a small pool of read connections for the per-request queries (a host's findings, a page of
+  // findings), so 20 readers do not queue behind one connection. SQLite in WAL mode lets readers
+  // run beside each other and beside an ingest; PostgreSQL connections (or a replica's, with
+  // --read-db) likewise. Neither ever reads every finding; each reader's cache is bounded.
   const std::string url = o.read_db.empty() ? o.db : o.read_db;
   const bool read_only = !o.read_db.empty();
   auto overview_store = std::shared_ptr<fleet::Store>(fleet::Store::open(url, {o.min_hosts}, read_only));
-  auto query_store = std::shared_ptr<fleet::Store>(fleet::Store::open(url, {o.min_hosts}, true));
-  auto overview_mu = std::make_shared<std::mutex>(), query_mu = std::make_shared<std::mutex>();
+  auto overview_mu = std::make_shared<std::mutex>();
+  auto readers = std::make_shared<ReadPool>();
+  for (std::size_t i = 0; i < o.readers; ++i) readers->add(fleet::Store::open(url, {o.min_hosts}, true));
   // Read once up front (a wrong --db fails here with exit 2) and handed to the server as its first
   // snapshot, so the first requests do not wait for a second read.
   auto first = std::make_shared<std::optional<fleet::FleetView>>(overview_store->overview());
@@ -82,15 +122,14 @@ int run_serve(const ServeCliOptions& o) {
     std::lock_guard lock(*overview_mu);
     return overview_store->generation();
   };
-  so.find = [query_store, query_mu](const fleet::FindingFilter& f,
-                                    const std::function<std::string(const std::string&)>& model_of) {
-    std::lock_guard lock(*query_mu);
-    return query_store->find(f, model_of);
+  so.find = [readers](const fleet::FindingFilter& f, const std::function<std::string(const std::string&)>& model_of) {
+    ReadPool::Lease s(*readers);
+    return s->find(f, model_of);
   };
-  so.host_findings = [query_store, query_mu](const std::string& host, const std::vector<std::string>& addresses,
-                                             std::size_t limit) {
-    std::lock_guard lock(*query_mu);
-    return query_store->host_findings(host, addresses, limit);
+  so.host_findings = [readers](const std::string& host, const std::vector<std::string>& addresses,
+                               std::size_t limit) {
+    ReadPool::Lease s(*readers);
+    return s->host_findings(host, addresses, limit);
   };
   so.log = [quiet = o.quiet](const std::string& line) {
     if (!quiet || line.find(" listening on ") != std::string::npos) std::cerr << line << "\n";
@@ -130,6 +169,8 @@ void add_serve(CLI::App& app, Action& action) {
   serve->add_flag("--allow-remote", opts->allow_remote, "Allow a --listen address that is not loopback");
   serve->add_option("--min-hosts", opts->min_hosts, "K for correlations, as in `fleet verdict` (default 3)");
   serve->add_flag("--quiet", opts->quiet, "No access log on stderr");
+  serve->add_option("--readers", opts->readers, "Read connections for host pages and /api/findings (default 4)")
+      ->check(CLI::Range(1, 64));
   serve->footer(
       "Every request needs the token: 'Authorization: Bearer T', or open http://ADDR:PORT/?token=T once in a\n"
       "browser (it sets an HttpOnly, SameSite=Strict session cookie and drops the token from the URL).\n"

@@ -34,7 +34,8 @@ class Connection {
   virtual void copy_in(const std::string& sql, const std::function<bool(std::string&)>& next) = 0;
 };
 
-std::unique_ptr<Connection> open_sqlite(const std::string& path);
+// reader: a connection that only reads (serve's pool): a smaller page cache.
+std::unique_ptr<Connection> open_sqlite(const std::string& path, bool reader = false);
 // Throws Unreachable when the server cannot be reached.
 std::unique_ptr<Connection> open_postgres(const std::string& url);
 

@@ -1,7 +1,11 @@
 #include "input_util.hpp"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -11,13 +15,32 @@
 
 namespace sg::fleet {
 
+// Sized from fstat and read straight into the string: a 430 MB findings file read through a
+// stringstream cost a copy per doubling of its buffer and was a tenth of ingest's CPU. (Not a
+// mapping: a file truncated by its writer while mapped would kill the process with SIGBUS.)
 std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw core::InputError::in(path, std::string("cannot open: ") + std::strerror(errno));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) throw core::InputError::in(path, "read error");
-  return ss.str();
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw core::InputError::in(path, std::string("cannot open: ") + std::strerror(errno));
+  struct stat st {};
+  std::string out;
+  // One byte more than the size, so the read that sees EOF needs no bigger buffer.
+  out.resize(::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 ? std::size_t(st.st_size) + 1 : 1u << 16);
+  std::size_t used = 0;
+  for (;;) {
+    if (used == out.size()) out.resize(std::max<std::size_t>(2 * out.size(), 1u << 16));  // grew, or a pipe
+    const ssize_t n = ::read(fd, out.data() + used, out.size() - used);
+    if (n == 0) break;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int e = errno;
+      ::close(fd);
+      throw core::InputError::in(path, std::string("read error: ") + std::strerror(e));
+    }
+    used += std::size_t(n);
+  }
+  ::close(fd);
+  out.resize(used);
+  return out;
 }
 
 std::optional<std::string> normalize_address(std::string_view text) {

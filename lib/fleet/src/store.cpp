@@ -30,23 +30,6 @@ std::string now_iso() {
   return core::format_iso8601(duration_cast<microseconds>(system_clock::now().time_since_epoch()).count());
 }
 
-// COPY text format: backslash, tab, newline and carriage return escaped; NULL is \N.
-void copy_field(std::string& out, const db::Value& v) {
-  if (!v) {
-    out += "\\N";
-    return;
-  }
-  for (char ch : *v) {
-    switch (ch) {
-      case '\\': out += "\\\\"; break;
-      case '\t': out += "\\t"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      default: out += ch;
-    }
-  }
-}
-
 constexpr std::size_t kStageRows = 50000;  // PostgreSQL: COPY this many, then insert them sorted
 constexpr std::size_t kModelScanRows = 100000;  // /api/findings?model=: rows looked at per page
 
@@ -277,6 +260,7 @@ class SqlStore final : public Store {
 
   std::size_t prune(core::Micros before) override {
     db::Transaction tx(*c_);
+    if (pg_) c_->exec(kWriterLock);  // no ingest merges aggregates while they are rebuilt
     const std::string cut = std::to_string(before);
     const std::string old = " coalesce(last_seen, first_seen) < " + cut;
     c_->exec("DELETE FROM finding_bodies WHERE id IN (SELECT id FROM findings WHERE" + old + ")");
@@ -363,6 +347,7 @@ class SqlStore final : public Store {
     delta_.clear();
     staged_.clear();
     staged_rows_ = 0;
+    if (pg_) c_->exec(kWriterLock);
     if (pg_)
       c_->exec("CREATE TEMP TABLE IF NOT EXISTS sg_staging (id TEXT, named_host TEXT, address TEXT, plane TEXT,"
                " type TEXT, severity INTEGER, first_seen BIGINT, last_seen BIGINT, corr_kind INTEGER, corr_key TEXT,"
@@ -372,7 +357,6 @@ class SqlStore final : public Store {
   void end_findings(IngestStats& st) {
     if (pg_) flush_stage(st);
     delta_.flush(*c_, aggs_);
-    delta_rows_ = 0;
   }
 
   void insert(Prepared& f, const std::string& source, IngestStats& st) {
@@ -406,10 +390,7 @@ class SqlStore final : public Store {
       c_->run(insert_body_, {p[0], std::move(f.line)});
       delta_.add(r);
       // Bounded memory on a large file: merge into the aggregate rows every so often (same transaction).
-      if (++delta_rows_ >= kStageRows) {
-        delta_.flush(*c_, aggs_);
-        delta_rows_ = 0;
-      }
+      if (delta_.large()) delta_.flush(*c_, aggs_);
       ++st.findings_added;
     } else {
       ++st.findings_already_present;
@@ -457,7 +438,7 @@ class SqlStore final : public Store {
   AggregateStatements aggs_{};
   AggregateDelta delta_;
   std::string staged_;
-  std::size_t staged_rows_ = 0, delta_rows_ = 0;
+  std::size_t staged_rows_ = 0;
   std::vector<db::Value> params_;
   std::map<std::string, int> statements_;
   int insert_staged_ = -1, insert_staged_bodies_ = -1;
@@ -485,7 +466,7 @@ std::unique_ptr<Store> Store::open(const std::string& url, ViewOptions options, 
     return std::make_unique<SqlStore>(db::open_postgres(url), options, read_only);
   std::string path = url.rfind("sqlite:", 0) == 0 ? url.substr(7) : url;
   if (path.empty()) throw std::runtime_error("store: empty database path in \"" + url + "\"");
-  return std::make_unique<SqlStore>(db::open_sqlite(path), options, read_only);
+  return std::make_unique<SqlStore>(db::open_sqlite(path, read_only), options, read_only);
 }
 
 }  // namespace sg::fleet

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdlib>
 #include <stdexcept>
+#include <type_traits>
+#include <vector>
 
 namespace sg::fleet {
 namespace {
@@ -25,6 +27,45 @@ std::vector<db::Value> key_params(const KeyAggregate& k) {
           join_ids(k.critical_ids),
           join_ids(k.high_ids),
           join_ids(k.medium_ids)};
+}
+
+}  // namespace
+
+void copy_field(std::string& out, const db::Value& v) {
+  if (!v) {
+    out += "\\N";
+    return;
+  }
+  for (char ch : *v) {
+    switch (ch) {
+      case '\\': out += "\\\\"; break;
+      case '\t': out += "\\t"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      default: out += ch;
+    }
+  }
+}
+
+namespace {
+
+void copy_row(std::string& out, const std::vector<db::Value>& row) {
+  for (std::size_t i = 0; i < row.size(); ++i) {
+    if (i) out += '\t';
+    copy_field(out, row[i]);
+  }
+  out += '\n';
+}
+
+// Sends `data` (COPY text rows) in one COPY.
+void copy_all(db::Connection& c, const std::string& sql, const std::string& data) {
+  bool sent = false;
+  c.copy_in(sql, [&](std::string& out) {
+    if (sent) return false;
+    out += data;
+    sent = true;
+    return true;
+  });
 }
 
 }  // namespace
@@ -105,13 +146,17 @@ KeyAggregate key_aggregate_from_row(const db::Row& row) {
 }
 
 void AggregateDelta::add(const FindingRow& r) {
-  const std::string attr = attribution_key(r);
-  auto& k = keys_[attr];
-  k.key = attr;
-  k.add(r);
-  ++types_[{attr, std::string(core::to_string(r.plane)), r.type}];
+  std::string attr = attribution_key(r);
+  std::string type_key = attr;
+  type_key += '\0';
+  type_key += core::to_string(r.plane);
+  type_key += '\0';
+  type_key += r.type;
+  ++types_[type_key];
   if (r.corr_kind != CorrKind::none) {
-    auto& c = corr_[{int(r.corr_kind), r.corr_key}];
+    std::string ck(1, char('0' + int(r.corr_kind)));
+    ck += r.corr_key;
+    auto& c = corr_[ck];
     if (c.n == 0) c.first_attr = attr;
     else if (c.first_attr != attr) c.multi = true;
     ++c.n;
@@ -121,6 +166,9 @@ void AggregateDelta::add(const FindingRow& r) {
     if (*t < 0 && b != *t) b -= kHour;  // floor, not truncation, before 1970
     ++time_[{b, int(r.severity)}];
   }
+  auto [it, fresh] = keys_.try_emplace(std::move(attr));
+  if (fresh) it->second.key = it->first;
+  it->second.add(r);
 }
 
 void AggregateDelta::clear() {
@@ -143,12 +191,95 @@ void insert_key_aggregate(db::Connection& c, const AggregateStatements& s, const
   c.run(s.update_key, key_params(merged));
 }
 
+// PostgreSQL: the deltas go in by COPY and are merged by one statement per table, not one
+// round trip per key (which made PostgreSQL ingest 6x slower than SQLite). The caller holds the
+// writers' advisory lock (kWriterLock) since the transaction began, so the agg_keys rows read here
+// are every earlier writer's committed state and nobody else changes them before this commits.
+void AggregateDelta::flush_postgres(db::Connection& c, const AggregateStatements& s) {
+  c.exec("CREATE TEMP TABLE IF NOT EXISTS sg_key_names (attr TEXT) ON COMMIT DELETE ROWS");
+  c.exec("CREATE TEMP TABLE IF NOT EXISTS sg_keys (attr TEXT, findings BIGINT, worst INTEGER, medium BIGINT,"
+         " high BIGINT, critical BIGINT, high_planes INTEGER, model_hint TEXT, latest BIGINT, latest_id TEXT,"
+         " critical_type TEXT, critical_plane TEXT, critical_ids TEXT, high_ids TEXT, medium_ids TEXT)"
+         " ON COMMIT DELETE ROWS");
+  c.exec("CREATE TEMP TABLE IF NOT EXISTS sg_types (attr TEXT, plane TEXT, type TEXT, n BIGINT) ON COMMIT DELETE ROWS");
+  c.exec("CREATE TEMP TABLE IF NOT EXISTS sg_corr (corr_kind INTEGER, corr_key TEXT, first_attr TEXT, multi INTEGER,"
+         " n BIGINT) ON COMMIT DELETE ROWS");
+  c.exec("TRUNCATE sg_key_names, sg_keys, sg_types, sg_corr");
+  std::string data;
+  if (!keys_.empty()) {
+    for (const auto& [attr, k] : keys_) {
+      copy_field(data, attr);
+      data += '\n';
+    }
+    copy_all(c, "COPY sg_key_names FROM STDIN", data);
+    // The stored rows these keys merge into, read once.
+    if (select_keys_in_ < 0)  // prepared once the temp table exists (per connection)
+      select_keys_in_ = c.prepare(std::string("SELECT ") + kAggKeyColumns +
+                                  " FROM agg_keys WHERE attr IN (SELECT attr FROM sg_key_names)");
+    c.query(select_keys_in_, {}, [&](const db::Row& row) {
+      KeyAggregate stored = key_aggregate_from_row(row);
+      auto it = keys_.find(stored.key);
+      if (it == keys_.end()) return;
+      stored.merge(it->second);
+      it->second = std::move(stored);
+    });
+    data.clear();
+    for (const auto& [attr, k] : keys_) copy_row(data, key_params(k));
+    copy_all(c, "COPY sg_keys FROM STDIN", data);
+    c.exec(std::string("INSERT INTO agg_keys (") + kAggKeyColumns + ") SELECT " + kAggKeyColumns +
+           " FROM sg_keys ORDER BY attr ON CONFLICT (attr) DO UPDATE SET findings = excluded.findings,"
+           " worst = excluded.worst, medium = excluded.medium, high = excluded.high, critical = excluded.critical,"
+           " high_planes = excluded.high_planes, model_hint = excluded.model_hint, latest = excluded.latest,"
+           " latest_id = excluded.latest_id, critical_type = excluded.critical_type,"
+           " critical_plane = excluded.critical_plane, critical_ids = excluded.critical_ids,"
+           " high_ids = excluded.high_ids, medium_ids = excluded.medium_ids");
+  }
+  if (!types_.empty()) {
+    data.clear();
+    for (const auto& [k, n] : types_) {
+      const auto b = k.rfind('\0'), a = k.rfind('\0', b - 1);  // plane and type hold no NUL
+      copy_row(data, {k.substr(0, a), k.substr(a + 1, b - a - 1), k.substr(b + 1), std::to_string(n)});
+    }
+    copy_all(c, "COPY sg_types FROM STDIN", data);
+    c.exec("INSERT INTO agg_types (attr, plane, type, n) SELECT attr, plane, type, n FROM sg_types"
+           " ORDER BY attr, plane, type ON CONFLICT (attr, plane, type) DO UPDATE SET n = agg_types.n + excluded.n");
+  }
+  if (!corr_.empty()) {
+    data.clear();
+    for (const auto& [k, v] : corr_)
+      copy_row(data, {k.substr(0, 1), k.substr(1), v.first_attr, v.multi ? "1" : "0", std::to_string(v.n)});
+    copy_all(c, "COPY sg_corr FROM STDIN", data);
+    c.exec("INSERT INTO agg_corr (corr_kind, corr_key, first_attr, multi, n) SELECT corr_kind, corr_key, first_attr,"
+           " multi, n FROM sg_corr ORDER BY corr_kind, corr_key ON CONFLICT (corr_kind, corr_key) DO UPDATE SET"
+           " n = agg_corr.n + excluded.n, multi = CASE WHEN agg_corr.multi = 1 OR excluded.multi = 1 OR"
+           " agg_corr.first_attr <> excluded.first_attr THEN 1 ELSE 0 END");
+  }
+  for (const auto& [key, n] : time_) c.run(s.upsert_time, {std::to_string(key.first), std::to_string(key.second), std::to_string(n)});
+  clear();
+}
+
 void AggregateDelta::flush(db::Connection& c, const AggregateStatements& s) {
-  for (const auto& [attr, k] : keys_) insert_key_aggregate(c, s, k);
-  for (const auto& [key, n] : types_)
-    c.run(s.upsert_type, {std::get<0>(key), std::get<1>(key), std::get<2>(key), std::to_string(n)});
-  for (const auto& [key, v] : corr_)
-    c.run(s.upsert_corr, {std::to_string(key.first), key.second, v.first_attr, v.multi ? "1" : "0", std::to_string(v.n)});
+  if (c.dialect() == "postgresql") return flush_postgres(c, s);
+  // Key order: concurrent PostgreSQL writers lock rows in the same order (no deadlock), and
+  // SQLite's B-trees are walked front to back.
+  auto sorted = [](const auto& m) {
+    std::vector<const typename std::decay_t<decltype(m)>::value_type*> out;
+    out.reserve(m.size());
+    for (const auto& e : m) out.push_back(&e);
+    std::sort(out.begin(), out.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
+    return out;
+  };
+  for (const auto* e : sorted(keys_)) insert_key_aggregate(c, s, e->second);
+  for (const auto* e : sorted(types_)) {
+    const std::string& k = e->first;
+    const auto b = k.rfind('\0'), a = k.rfind('\0', b - 1);  // plane and type hold no NUL
+    c.run(s.upsert_type, {k.substr(0, a), k.substr(a + 1, b - a - 1), k.substr(b + 1), std::to_string(e->second)});
+  }
+  for (const auto* e : sorted(corr_)) {
+    const auto& v = e->second;
+    c.run(s.upsert_corr, {e->first.substr(0, 1), e->first.substr(1), v.first_attr, v.multi ? "1" : "0",
+                          std::to_string(v.n)});
+  }
   for (const auto& [key, n] : time_) c.run(s.upsert_time, {std::to_string(key.first), std::to_string(key.second), std::to_string(n)});
   clear();
 }

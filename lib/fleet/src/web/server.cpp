@@ -156,6 +156,7 @@ HostSlice host_slice(const Snapshot& snap, const std::string& host, const ServeO
   return s;
 }
 
+constexpr std::size_t kWorkers = 32;
 constexpr std::size_t kHostPageFindings = 500, kHostApiFindings = 1000;
 
 constexpr const char* kHtml = "text/html; charset=utf-8";
@@ -242,6 +243,10 @@ void serve(const ServeOptions& options) {
     int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
   });
+  // Workers enough for 20 concurrent readers plus keep-alive browsers: httplib's default pool
+  // (8 on this machine) holds a worker per open connection, so the 9th reader queued behind
+  // idle keep-alives. Threads cost stack address space, not resident memory.
+  svr.new_task_queue = [] { return new httplib::ThreadPool(kWorkers); };
   svr.set_default_headers(security_headers());
   svr.set_read_timeout(5, 0);
   svr.set_write_timeout(10, 0);
