@@ -93,7 +93,11 @@ TEST(HuntSensor, BeaconSpanningARestartIsFoundAsIfTheSensorNeverStopped) {
     EXPECT_GT(sum.pairs, 0u);
     tl.feed(second, cut, tl.items.size());
     // Every finding identical, evidence and all (the id hashes the whole content).
-    EXPECT_EQ(ids(second.findings()), ids(expected)) << "restart at " << share;
+    const auto got = second.findings();
+    EXPECT_EQ(ids(got), ids(expected)) << "restart at " << share;
+    if (ids(got) != ids(expected))
+      for (const auto& f : got)
+        if (!ids(expected).count(f.id())) ADD_FAILURE() << sg::core::to_json_line(f);
     EXPECT_EQ(second.stats().conns, whole.stats().conns);
     // And the state after the restart encodes to the same bytes as the uninterrupted one,
     // except the save time in META: compare everything after it.
@@ -170,7 +174,7 @@ TEST(HuntSensor, BadStateFilesAreSetAsideWithTheirOffsetAndTheRunStartsFresh) {
     const StateLoad ld = load_state(dir, b, m);
     EXPECT_EQ(ld.status, StateLoad::Status::set_aside) << c.name;
     EXPECT_NE(ld.message.find(dir + "/hunt.state"), std::string::npos) << ld.message;
-    EXPECT_NE(ld.message.find("offset"), std::string::npos) << ld.message;
+    EXPECT_NE(ld.message.find(": byte "), std::string::npos) << ld.message;
     EXPECT_NE(ld.message.find(c.expect), std::string::npos) << c.name << ": " << ld.message;
     EXPECT_FALSE(std::filesystem::exists(dir + "/hunt.state")) << c.name;
     std::size_t aside = 0;

@@ -347,6 +347,10 @@ struct StateCodec {
         const auto old = p.calls.size();
         std::erase_if(p.calls, [&](const Callback& c) { return c.ts < cutoff; });
         n += old - p.calls.size();
+        if (old != p.calls.size() && !p.calls.empty())  // the series now starts where its evidence does
+          p.first = std::min_element(p.calls.begin(), p.calls.end(), [](const Callback& a, const Callback& b) {
+                      return a.ts < b.ts;
+                    })->ts;
       }
     }
     n += std::erase_if(s.domains_, [&](const auto& kv) { return kv.second.last < cutoff; });

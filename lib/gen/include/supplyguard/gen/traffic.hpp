@@ -35,6 +35,11 @@ struct ScenarioConfig {
   bool bmcs = false;
   std::vector<int> implant_bmcs;
   std::string implant_c2 = "203.0.113.66";
+  // A slow beacon (e.g. 3600 s) from host 1 to 203.0.113.201:443, its callbacks at fixed points
+  // of absolute time (k * period plus a jitter of up to ±5 % that depends on k only), so captures
+  // generated for consecutive windows (start = start of the previous + its hours) continue one
+  // series: the sensor soak benchmark feeds a week in daily chunks. 0 = off.
+  double slow_beacon_s = 0;
 };
 
 // The scenario's address plan, so inventories (fleet) can be written for a capture.
