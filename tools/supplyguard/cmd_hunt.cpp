@@ -286,7 +286,6 @@ int run_hunt(const HuntOptions& o, Output& out) {
     throw;
   }
   report(true);
-  if (o.report_every > 0 && out.format() == core::Format::table) out.discard();  // each report was its own table
   return core::kExitOk;
 }
 

@@ -38,7 +38,10 @@ void Output::emit(const core::Finding& f) {
 void Output::emit_report(const std::vector<core::Finding>& findings) {
   for (const auto& f : findings) gate_.observe(f);
   if (format_ == core::Format::table) {
-    if (!findings.empty()) core::write_table(findings, out_);
+    if (!findings.empty()) {
+      core::write_table(findings, out_);
+      table_written_ = true;  // finish() then has no table of its own to write
+    }
   } else {
     for (const auto& f : findings) writer_->write(f);
   }
@@ -47,7 +50,7 @@ void Output::emit_report(const std::vector<core::Finding>& findings) {
 
 int Output::finish() {
   if (!finished_) {
-    writer_->finish();
+    if (!table_written_) writer_->finish();
     finished_ = true;
   }
   return gate_.triggered() ? core::kExitFailOn : core::kExitOk;

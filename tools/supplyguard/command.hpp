@@ -44,6 +44,7 @@ class Output {
   core::FailGate gate_;
   std::ostream& out_;
   bool finished_ = false;
+  bool table_written_ = false;
 };
 
 // What a parsed subcommand does. Returns an exit code; throws core::InputError on bad input.
