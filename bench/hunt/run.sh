@@ -123,3 +123,9 @@ if [ "$DAY_LINES" != 0 ] && [ -x "$DAYGEN" ]; then
   m=$(grep -c '"type":"mgmt_egress".*"dst":"198.51.100.9"' "$work/day.jsonl" || true)
   echo "planted beacon found: $b, planted mgmt_egress found: $m (goal: both 1, peak RSS <= 1 GB, <= 60 s on one core)"
 fi
+
+# Sensor soak (issue 14): a week in daily chunks with --state; HUNT_SOAK_DAYS=0 skips it.
+if [ "${HUNT_SOAK_DAYS:-7}" != 0 ]; then
+  echo
+  BUILD_DIR=$BUILD_DIR "$here/bench/hunt/soak.sh"
+fi

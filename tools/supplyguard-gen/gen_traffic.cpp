@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "gen.hpp"
+#include "supplyguard/core/time.hpp"
 #include "supplyguard/gen/traffic.hpp"
 
 namespace sg::gen {
@@ -14,6 +15,7 @@ void add_traffic(CLI::App& app, Action& action) {
     hunt::ScenarioConfig cfg;
     std::string out, truth, format = "pcap", linktype = "en10mb";
     bool no_plants = false;
+    std::string start;
   };
   auto o = std::make_shared<Opts>();
   auto* sub = app.add_subcommand("traffic", "Generate a hunt capture (pcap/pcapng) with planted implant traffic");
@@ -37,12 +39,22 @@ void add_traffic(CLI::App& app, Action& action) {
                   "Host index whose BMC beacons to the shared C2 (repeatable; fleet scenarios)");
   sub->add_option("--implant-c2", o->cfg.implant_c2, "The implanted BMCs' C2 address");
   sub->add_flag("--dense", o->cfg.dense, "Add continuous small-packet storage traffic (benchmarks)");
+  sub->add_option("--start", o->start, "Capture start, ISO 8601 UTC (default 2026-11-02T08:00:00Z)");
+  sub->add_option("--slow-beacon", o->cfg.slow_beacon_s,
+                  "Add a beacon from host 1 to 203.0.113.201:443 every SECONDS, fixed in absolute time (consecutive "
+                  "windows continue one series)")
+      ->check(CLI::Range(10.0, 86400.0));
   sub->footer("Example:\n  supplyguard-gen traffic --seed 7 --hosts 20 --hours 2 -o cap.pcap --truth truth.json");
   sub->callback([&action, o] {
     action = [o] {
       o->cfg.format = o->format == "pcapng" ? hunt::CaptureFormat::pcapng : hunt::CaptureFormat::pcap;
       o->cfg.linktype = hunt::parse_linktype(o->linktype);
       o->cfg.plants = !o->no_plants;
+      if (!o->start.empty()) {
+        const auto t = core::parse_iso8601(o->start);
+        if (!t) throw std::runtime_error("--start: not an ISO 8601 time: " + o->start);
+        o->cfg.start = *t;
+      }
       if (o->cfg.qinq && !o->cfg.vlan) throw std::runtime_error("--qinq needs --vlan");
       std::FILE* f = std::fopen(o->out.c_str(), "wb");
       if (!f) throw std::runtime_error("cannot write " + o->out);

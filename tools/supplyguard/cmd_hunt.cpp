@@ -9,9 +9,11 @@
 #include <iostream>
 
 #include "command.hpp"
+#include "hunt_db.hpp"
 #include "supplyguard/core/error.hpp"
 #include "supplyguard/hunt/capture.hpp"
 #include "supplyguard/hunt/hunt.hpp"
+#include "supplyguard/hunt/sensor.hpp"
 #include "supplyguard/hunt/zeek.hpp"
 
 namespace sg::cli {
@@ -26,10 +28,49 @@ struct HuntOptions {
   std::size_t max_flows = 1 << 19;
   std::size_t state_mb = 640, max_pairs = 0;
   bool progress = false, stats = false, no_names = false;
+  // Sensor (issue 14)
+  double report_every = 0;
+  std::string state_dir, state_max_age = "7d", db, spool;
 };
 
 std::atomic<bool> g_stop{false};
-extern "C" void on_signal(int) { g_stop.store(true); }
+extern "C" void on_signal(int sig) {
+  // A second signal while the last report is being written: the default action (a user who
+  // presses Ctrl-C twice means it).
+  if (g_stop.exchange(true)) {
+    std::signal(sig, SIG_DFL);
+    std::raise(sig);
+  }
+}
+
+// Without SA_RESTART: a signal also ends the capture's wait at once.
+void install_stop_handlers() {
+  struct sigaction sa{};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+// "7d", "36h", "90m", "3600s" or plain seconds -> microseconds.
+hunt::Micros parse_age(const std::string& text) {
+  std::size_t used = 0;
+  double v = -1;
+  try {
+    v = std::stod(text, &used);
+  } catch (const std::exception&) {
+  }
+  double unit = 1;
+  const std::string rest = text.substr(used);
+  if (rest == "d") unit = 86400;
+  else if (rest == "h") unit = 3600;
+  else if (rest == "m") unit = 60;
+  else if (!rest.empty() && rest != "s") v = -1;
+  if (!(v > 0) || v * unit > 3650.0 * 86400)
+    throw core::InputError::in("--state-max-age", "not a duration such as 7d, 36h, 90m or 3600: \"" + text + "\"");
+  return hunt::Micros(v * unit * 1e6);
+}
 
 hunt::NetSet parse_nets(const std::vector<std::string>& list, const char* flag) {
   hunt::NetSet s;
@@ -75,6 +116,13 @@ int run_hunt(const HuntOptions& o, Output& out) {
     throw core::InputError::in("hunt", "nothing to read: give -r FILE, -i IFACE or --zeek DIR");
   if (!o.filter.empty() && o.iface.empty())
     throw core::InputError::in("--filter", "applies to live capture only (-i IFACE)");
+  if (o.report_every > 0 && o.iface.empty())
+    throw core::InputError::in("--report-every", "applies to live capture only (-i IFACE); -r and --zeek report once at the end");
+  if (!o.db.empty() && o.db.rfind("sqlite:", 0) != 0 && o.db.rfind("postgresql://", 0) != 0 &&
+      o.db.rfind("postgres://", 0) != 0)
+    throw core::InputError::in("--db", "expected sqlite:PATH or postgresql://...: \"" + o.db + "\"");
+  hunt::StateOptions sopt;
+  sopt.max_age = parse_age(o.state_max_age);
 
   hunt::HuntConfig cfg;
   if (!o.internal.empty()) {
@@ -102,10 +150,60 @@ int run_hunt(const HuntOptions& o, Output& out) {
   ProgressLine line(o.progress || isatty(STDERR_FILENO));
   const hunt::ProgressFn progress = [&line](const hunt::ReadProgress& p) { line.update(p); };
 
-  auto report = [&] {
-    proc.finish();
+  // A live sensor (--report-every) writes what is new or got worse since its last report (also
+  // across restarts: what it reported is part of --state). A run that reports once (-r, --zeek,
+  // -i without --report-every) writes every finding, over the state carried in with --state.
+  const bool sensor = o.report_every > 0;
+  const bool ages = sensor || !o.state_dir.empty();
+  hunt::ReportMemory memory;
+  if (!o.state_dir.empty()) {
+    const auto ld = hunt::load_state(o.state_dir, analyzer, memory, sopt);
+    std::fprintf(stderr, "hunt: %s%s\n", ld.status == hunt::StateLoad::Status::set_aside ? "warning: state: " : "state: ",
+                 ld.message.c_str());
+  }
+  std::unique_ptr<HuntDb> db;
+  if (!o.db.empty()) db = std::make_unique<HuntDb>(o.db, o.spool);
+  std::unique_ptr<hunt::LiveCapture> live;
+  unsigned reports = 0;
+
+  auto pcap_note = [&]() -> std::string {
+    if (!live) return "";
+    const auto ls = live->stats();
+    char b[200];
+    if (!ls.available) return "; pcap counters unavailable";
+    std::snprintf(b, sizeof b, "; pcap: %llu received, %llu dropped (buffer), %llu dropped by the interface",
+                  (unsigned long long)ls.received, (unsigned long long)ls.dropped, (unsigned long long)ls.if_dropped);
+    return b;
+  };
+
+  // One report: the detectors over everything so far, news only for a sensor, then --db, then
+  // the checkpoint (after the output, so a crash in between repeats a line rather than loses it).
+  // A periodic report leaves open flows open (they count when they end: splitting them would
+  // turn one connection into two); the final one ends them.
+  auto report = [&](bool final) {
+    if (final) proc.finish();
     line.end_line();
-    for (const auto& f : analyzer.findings()) out.emit(f);
+    std::uint64_t aged = 0;
+    if (ages) aged = hunt::age_out(analyzer, memory, sopt);
+    const auto all = analyzer.findings();
+    const auto news = sensor ? memory.news(all) : all;
+    out.emit_report(news);
+    std::string note;
+    if (db) note += "; " + db->store(news, o.iface.empty() ? "hunt" : "hunt -i " + o.iface);
+    if (!o.state_dir.empty()) {
+      const auto sum = hunt::save_state(o.state_dir, analyzer, memory);
+      note += "; state saved (" + std::to_string(sum.pairs + sum.mgmt_pairs) + " series, " +
+              std::to_string(sum.domains) + " domains, " + std::to_string(sum.bytes / 1024) + " kB)";
+    }
+    if (aged) note += "; " + std::to_string(aged) + " entries older than --state-max-age dropped";
+    if (sensor || (ages && final)) {
+      std::fprintf(stderr, "hunt: %s %u: %zu new or worse of %zu findings; %llu packets%s; %zu flows open%s%s\n",
+                   final ? "final report" : "report", ++reports, news.size(), all.size(),
+                   (unsigned long long)proc.stats().packets, pcap_note().c_str(), proc.flows().live(),
+                   final ? " (ended for this report)" : " (counted when they end)", note.c_str());
+      std::fflush(stderr);
+    }
+    if (!final) return;
     if (const auto bad = proc.stats().bad_timestamps; bad > 0)
       std::fprintf(stderr,
                    "hunt: warning: %llu packets had an out-of-range timestamp (broken clock or corrupt file); "
@@ -156,6 +254,7 @@ int run_hunt(const HuntOptions& o, Output& out) {
                    (unsigned long long)d.name_series_untracked, (unsigned long long)d.conn_names_untracked,
                    (unsigned long long)d.tls_fps_untracked, ps.last_error.empty() ? "" : "; last parse error: ",
                    ps.last_error.c_str());
+      if (live) std::fprintf(stderr, "hunt: live capture on %s%s\n", o.iface.c_str(), pcap_note().c_str());
     }
   };
   try {
@@ -178,18 +277,40 @@ int run_hunt(const HuntOptions& o, Output& out) {
       line.end_line();
     }
     if (!o.iface.empty()) {
-      std::signal(SIGINT, on_signal);
-      std::signal(SIGTERM, on_signal);
-      std::atomic<bool> timer_stop{false};
-      if (o.live_seconds > 0) alarm(unsigned(o.live_seconds));
-      std::signal(SIGALRM, on_signal);
-      hunt::capture_live(o.iface, o.filter, proc, g_stop, progress);
+      install_stop_handlers();
+      live = std::make_unique<hunt::LiveCapture>(o.iface, o.filter);
+      using clock = std::chrono::steady_clock;
+      const auto t0 = clock::now();
+      const auto every = std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(o.report_every));
+      auto next_report = t0 + every;
+      const auto end = t0 + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(o.live_seconds));
+      while (!g_stop.load()) {
+        const auto now = clock::now();
+        if (o.live_seconds > 0 && now >= end) break;
+        if (o.report_every > 0 && now >= next_report) {
+          report(false);
+          while (next_report <= clock::now()) next_report += every;
+          continue;
+        }
+        // Wake at the next deadline at the latest (and every 200 ms to see a stop).
+        auto wake = now + std::chrono::milliseconds(200);
+        if (o.report_every > 0) wake = std::min(wake, next_report);
+        if (o.live_seconds > 0) wake = std::min(wake, end);
+        const int ms = int(std::max<long long>(1, std::chrono::duration_cast<std::chrono::milliseconds>(wake - now).count()));
+        if (live->poll(proc, ms)) {
+          hunt::ReadProgress p;
+          p.source = o.iface;
+          p.bytes = live->bytes();
+          p.packets = live->packets();
+          if (o.progress) line.update(p);
+        }
+      }
     }
   } catch (const core::InputError&) {
-    report();  // findings up to the break still count; main() then prints the error, exit 2
+    report(true);  // findings up to the break still count; main() then prints the error, exit 2
     throw;
   }
-  report();
+  report(true);
   return core::kExitOk;
 }
 
@@ -228,14 +349,30 @@ void add_hunt(CLI::App& app, Action& action) {
                 "Do not read the first bytes of TCP flows (TLS ClientHello, HTTP request, DNS over TCP): names "
                 "then come from DNS over UDP only");
   sub->add_flag("--progress", opts->progress, "Progress line on stderr (default: only when stderr is a TTY)");
-  sub->add_flag("--stats", opts->stats, "Print packet/flow counters on stderr at the end");
+  sub->add_flag("--stats", opts->stats, "Print packet/flow counters (and libpcap's drop counters live) on stderr at the end");
+  sub->add_option("--report-every", opts->report_every,
+                  "With -i: every SECONDS run the detectors over everything so far and write the findings that are new "
+                  "or got worse (flushed at once); SIGTERM/SIGINT write a last report and exit 0 (3 with --fail-on)")
+      ->check(CLI::Range(0.05, 86400.0 * 7));
+  sub->add_option("--state", opts->state_dir,
+                  "Directory for the detector state (hunt.state): loaded at start, saved atomically at each report "
+                  "and at the end, so callbacks spanning a restart (or yesterday's Zeek logs) still count")
+      ->type_name("DIR");
+  sub->add_option("--state-max-age", opts->state_max_age,
+                  "Evidence idle longer than this (data time) ages out of the state: 7d (default), 36h, 90m, seconds");
+  sub->add_option("--db", opts->db, "Also store findings in the fleet store: sqlite:PATH or postgresql://... "
+                                    "(spooled while unreachable, replayed later, like fleet ingest)");
+  sub->add_option("--spool", opts->spool,
+                  "Spool file for --db when the database is unreachable (default $XDG_STATE_HOME/supplyguard/spool.jsonl)");
   sub->footer(
       "Findings: beacon, mgmt_egress, new_destination (with --allow), exfil, long_connection, dns_tunnel,\n"
       "rare_tls_client. Names come from DNS, TLS SNI, HTTP Host (and Zeek ssl.log/http.log).\n"
       "Example:\n"
       "  supplyguard hunt -r capture.pcap --mgmt-net 10.99.0.0/16 --format table\n"
       "  supplyguard hunt --zeek /opt/zeek/logs/current --allow allowed.txt --fail-on high\n"
-      "  sudo supplyguard hunt -i eth0 --filter 'not port 22' --duration 600 --mgmt-net 10.99.0.0/16");
+      "  sudo supplyguard hunt -i eth0 --filter 'not port 22' --duration 600 --mgmt-net 10.99.0.0/16\n"
+      "  supplyguard hunt -i eth0 --report-every 60 --state /var/lib/supplyguard-hunt --db sqlite:/var/lib/sg/fleet.db\n"
+      "  supplyguard hunt --zeek /opt/zeek/logs/2026-11-03 --state /var/lib/sg-hunt-zeek   (nightly, rolling)");
   sub->callback([&action, opts] { action = [opts](Output& out) { return run_hunt(*opts, out); }; });
 }
 

@@ -25,7 +25,8 @@ bool stdout_reader_gone() {
 Output::Output(const Globals& g, std::ostream& out)
     : format_(core::parse_format(g.format).value_or(core::Format::jsonl)),
       writer_(core::make_writer(format_, out)),
-      gate_(g.fail_on.empty() ? std::nullopt : core::parse_severity(g.fail_on)) {}
+      gate_(g.fail_on.empty() ? std::nullopt : core::parse_severity(g.fail_on)),
+      out_(out) {}
 
 Output::~Output() = default;
 
@@ -34,9 +35,22 @@ void Output::emit(const core::Finding& f) {
   writer_->write(f);
 }
 
+void Output::emit_report(const std::vector<core::Finding>& findings) {
+  for (const auto& f : findings) gate_.observe(f);
+  if (format_ == core::Format::table) {
+    if (!findings.empty()) {
+      core::write_table(findings, out_);
+      table_written_ = true;  // finish() then has no table of its own to write
+    }
+  } else {
+    for (const auto& f : findings) writer_->write(f);
+  }
+  out_.flush();
+}
+
 int Output::finish() {
   if (!finished_) {
-    writer_->finish();
+    if (!table_written_) writer_->finish();
     finished_ = true;
   }
   return gate_.triggered() ? core::kExitFailOn : core::kExitOk;

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -25,6 +26,9 @@ class Output {
   Output(const Globals& g, std::ostream& out);
   ~Output();
   void emit(const core::Finding& f);
+  // One report of a long-running command (hunt --report-every): written and flushed now, as a
+  // table of its own in table format (rather than buffered until the end).
+  void emit_report(const std::vector<core::Finding>& findings);
   core::Format format() const { return format_; }
   // Flushes buffered output; returns kExitFailOn when --fail-on triggered, else kExitOk.
   int finish();
@@ -38,7 +42,9 @@ class Output {
   core::Format format_;
   std::unique_ptr<core::FindingWriter> writer_;
   core::FailGate gate_;
+  std::ostream& out_;
   bool finished_ = false;
+  bool table_written_ = false;
 };
 
 // What a parsed subcommand does. Returns an exit code; throws core::InputError on bad input.

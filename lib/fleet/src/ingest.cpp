@@ -209,4 +209,41 @@ IngestStats ingest(const std::string& url, const std::vector<std::string>& files
   return total;
 }
 
+IngestStats ingest_batch(const std::string& url, const IngestBatch& batch, const IngestOptions& options) {
+  const std::string spool = options.spool.empty() ? default_spool_path() : options.spool;
+  IngestStats total;
+  auto to_spool = [&](const std::string& why) {
+    spool_append(spool, {batch});
+    total.spooled += batch.findings.size();
+    total.warning = why + "; spooled " + std::to_string(batch.findings.size()) + " findings to " + spool +
+                    "; the next write that reaches the database replays them";
+  };
+  std::unique_ptr<Store> store;
+  try {
+    store = Store::open(url, options.view);
+  } catch (const Unreachable& e) {
+    to_spool(e.what());
+    return total;
+  }
+  try {
+    spool_replay(spool, [&](const std::vector<IngestBatch>& spooled) {
+      for (const auto& b : spooled) {
+        const IngestStats s = store->store(b);
+        total.replayed += b.findings.size();
+        total.findings_added += s.findings_added;
+        total.findings_already_present += s.findings_already_present;
+      }
+    });
+    if (!batch.findings.empty()) {
+      const IngestStats s = store->store(batch);
+      total.files += 1;
+      total.findings_added += s.findings_added;
+      total.findings_already_present += s.findings_already_present;
+    }
+  } catch (const Unreachable& e) {
+    to_spool(e.what());  // the batch was rolled back with the connection (a replayed spool stays spooled)
+  }
+  return total;
+}
+
 }  // namespace sg::fleet

@@ -359,6 +359,23 @@ ScenarioTruth write_scenario(const ScenarioConfig& cfg, std::FILE* out) {
     }
   }
 
+  if (cfg.slow_beacon_s > 0) {
+    const IpAddr src = host_addr(1 % cfg.hosts), dst = v4(203, 0, 113, 201);
+    const Micros period = Micros(cfg.slow_beacon_s * 1e6);
+    for (std::int64_t k = start / period; k * period < end + period; ++k) {
+      // Jitter from k alone (splitmix64), never from the scenario's rng: each window agrees.
+      std::uint64_t z = std::uint64_t(k) * 0x9E3779B97F4A7C15ULL;
+      z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+      z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+      z ^= z >> 31;
+      const double j = (double(z >> 11) / double(1ULL << 53) - 0.5) * 0.1;
+      const Micros t = k * period + Micros(j * double(period));
+      if (t < start || t >= end) continue;
+      b.tcp(t, src, dst, 443, {{0, 410, 1000}, {1, 220, 50'000}}, 50'000);
+    }
+    truth.plants.push_back({"beacon", src.str(), dst.str(), "", 443, "tcp", "slow beacon, fixed in absolute time"});
+  }
+
   // ---- planted implant behaviour ----
   auto pick = [&](int n) { return host_addr(n % cfg.hosts); };
   const double span_s = double(span) / 1e6;

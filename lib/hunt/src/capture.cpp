@@ -1,6 +1,7 @@
 #include "supplyguard/hunt/capture.hpp"
 
 #include <pcap/pcap.h>
+#include <poll.h>
 
 #include <chrono>
 #include <cstring>
@@ -430,13 +431,14 @@ void read_capture_file(const std::string& path, PacketProcessor& proc, const Pro
   read_capture_stream(f, path, proc, progress, reader);
 }
 
-void capture_live(const std::string& iface, const std::string& bpf, PacketProcessor& proc,
-                  const std::atomic<bool>& stop, const ProgressFn& progress) {
+LiveCapture::LiveCapture(const std::string& iface, const std::string& bpf) : iface_(iface) {
   char err[PCAP_ERRBUF_SIZE] = {0};
   PcapPtr p(pcap_create(iface.c_str(), err));
   if (!p) throw InputError::in(iface, std::string("cannot open interface: ") + err);
   pcap_set_snaplen(p.get(), 2048);  // headers plus DNS: all the detectors read
-  pcap_set_timeout(p.get(), 500);
+  // The kernel hands a block of packets over at the latest after this (TPACKET_V3's block
+  // timeout): the delay between a packet and its report, not a wait the caller sits in.
+  pcap_set_timeout(p.get(), 250);
   pcap_set_immediate_mode(p.get(), 0);
   pcap_set_buffer_size(p.get(), 64 << 20);
   pcap_set_tstamp_precision(p.get(), PCAP_TSTAMP_PRECISION_MICRO);
@@ -450,25 +452,76 @@ void capture_live(const std::string& iface, const std::string& bpf, PacketProces
     pcap_freecode(&prog);
     if (set != 0) throw InputError::in(iface, std::string("cannot set filter: ") + pcap_geterr(p.get()));
   }
-  const int dlt = pcap_datalink(p.get());
-  if (!link_type_supported(dlt))
-    throw InputError::in(iface, "unsupported link type " + dlt_label(dlt) + "; " + supported_list());
-  ProgressTicker ticker(progress, iface, 0);
-  std::uint64_t packets = 0, bytes = 0;
-  pcap_pkthdr* hdr = nullptr;
-  const u_char* data = nullptr;
-  while (!stop.load(std::memory_order_relaxed)) {
-    const int r = pcap_next_ex(p.get(), &hdr, &data);
-    if (r == 0) continue;  // timeout: re-check stop
-    if (r < 0) {
-      if (r == PCAP_ERROR_BREAK) break;
-      throw InputError::in(iface, std::string("capture failed: ") + pcap_geterr(p.get()));
-    }
-    proc.packet(dlt, data, hdr->caplen, std::int64_t(hdr->ts.tv_sec), std::int64_t(hdr->ts.tv_usec));
-    bytes += hdr->caplen;
-    ticker.tick(bytes, ++packets);
+  dlt_ = pcap_datalink(p.get());
+  if (!link_type_supported(dlt_))
+    throw InputError::in(iface, "unsupported link type " + dlt_label(dlt_) + "; " + supported_list());
+  // A blocking read on a quiet link never returned (the old `hunt -i lo --duration 7` hang:
+  // libpcap retries its poll on EINTR and its timeout only runs once a packet came): read
+  // non-blocking and wait on the descriptor ourselves.
+  if (pcap_setnonblock(p.get(), 1, err) != 0)
+    throw InputError::in(iface, std::string("cannot set non-blocking mode: ") + err);
+  fd_ = pcap_get_selectable_fd(p.get());
+  pcap_ = p.release();
+}
+
+LiveCapture::~LiveCapture() {
+  if (pcap_) pcap_close(static_cast<pcap_t*>(pcap_));
+}
+
+std::size_t LiveCapture::poll(PacketProcessor& proc, int timeout_ms) {
+  auto* p = static_cast<pcap_t*>(pcap_);
+  if (fd_ >= 0) {
+    pollfd pfd{fd_, POLLIN, 0};
+    const int r = ::poll(&pfd, 1, timeout_ms);  // EINTR (a signal) simply ends the wait
+    if (r == 0) return 0;
+  } else {
+    ::poll(nullptr, 0, std::min(timeout_ms, 50));  // no selectable fd: short naps, then a non-blocking read
   }
-  ticker.done(bytes, packets);
+  struct Ctx {
+    PacketProcessor& proc;
+    int dlt;
+    std::uint64_t bytes = 0;
+  } ctx{proc, dlt_};
+  std::size_t total = 0;
+  for (int round = 0; round < 64; ++round) {  // bounded: the caller gets control back regularly
+    const int n = pcap_dispatch(
+        p, 4096,
+        [](u_char* user, const pcap_pkthdr* hdr, const u_char* data) {
+          auto* c = reinterpret_cast<Ctx*>(user);
+          c->proc.packet(c->dlt, data, hdr->caplen, std::int64_t(hdr->ts.tv_sec), std::int64_t(hdr->ts.tv_usec));
+          c->bytes += hdr->caplen;
+        },
+        reinterpret_cast<u_char*>(&ctx));
+    if (n == PCAP_ERROR_BREAK) break;
+    if (n < 0) throw InputError::in(iface_, std::string("capture failed: ") + pcap_geterr(p));
+    if (n == 0) break;
+    total += std::size_t(n);
+  }
+  packets_ += total;
+  bytes_ += ctx.bytes;
+  return total;
+}
+
+LiveStats LiveCapture::stats() const {
+  LiveStats s;
+  pcap_stat ps{};
+  if (pcap_stats(static_cast<pcap_t*>(pcap_), &ps) == 0) {
+    s.received = ps.ps_recv;
+    s.dropped = ps.ps_drop;
+    s.if_dropped = ps.ps_ifdrop;
+    s.available = true;
+  }
+  return s;
+}
+
+void capture_live(const std::string& iface, const std::string& bpf, PacketProcessor& proc,
+                  const std::atomic<bool>& stop, const ProgressFn& progress) {
+  LiveCapture cap(iface, bpf);
+  ProgressTicker ticker(progress, iface, 0);
+  while (!stop.load(std::memory_order_relaxed)) {
+    if (cap.poll(proc, 200)) ticker.tick(cap.bytes(), cap.packets());
+  }
+  ticker.done(cap.bytes(), cap.packets());
 }
 
 }  // namespace sg::hunt

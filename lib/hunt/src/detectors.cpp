@@ -200,6 +200,11 @@ void detect_beacons(const Context& ctx, std::vector<Finding>& out) {
       g.proto = k.proto;
       g.first = p.first;
       g.last = p.last;
+    } else if (p.first < g.first) {
+      // A name over rotating addresses is shown with the address it was first seen at, not the
+      // first in hash order: the same finding (subject, id) however the table was built -- after
+      // a restart from --state too.
+      g.dst = k.dst;
     }
     g.from_mgmt = g.from_mgmt || p.from_mgmt;
     g.conns += p.conns;
@@ -225,6 +230,8 @@ void detect_beacons(const Context& ctx, std::vector<Finding>& out) {
       g.proto = k.proto;
       g.first = p.first;
       g.last = p.last;
+    } else if (p.first < g.first) {
+      g.dst = n.dsts.front();  // first-seen address, as for address-keyed pairs above
     }
     g.by_traffic_name = true;
     g.tls_fp = n.tls_fp;

@@ -174,6 +174,7 @@ class HuntState {
   std::string tunnel_domain(const std::string& query) const;
 
  private:
+  friend struct StateCodec;  // state_file.cpp: save, load, age out
   void make_room_for_pairs();
   void make_room_for_domains();
   void note_tls_client(const ConnRecord& c);

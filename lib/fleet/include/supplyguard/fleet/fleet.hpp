@@ -229,4 +229,10 @@ std::string default_spool_path();
 // unreachable, the parsed inputs go to the spool instead and IngestStats.warning says so.
 IngestStats ingest(const std::string& url, const std::vector<std::string>& files, const IngestOptions& options);
 
+// Findings made in this process (`hunt --db`): replays the spool, then stores `batch` in one
+// transaction; when the database is unreachable the batch goes to the spool instead (warning
+// set), with the same guarantee as ingest(). Throws std::runtime_error when even the spool
+// cannot be written.
+IngestStats ingest_batch(const std::string& url, const IngestBatch& batch, const IngestOptions& options);
+
 }  // namespace sg::fleet

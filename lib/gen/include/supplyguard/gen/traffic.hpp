@@ -42,6 +42,11 @@ struct ScenarioConfig {
   // management net with an old TLS 1.0 stack nobody else uses (rare_tls_client). Off by
   // default, so existing seeds keep producing the same bytes.
   bool tls_names = false;
+  // A slow beacon (e.g. 3600 s) from host 1 to 203.0.113.201:443, its callbacks at fixed points
+  // of absolute time (k * period plus a jitter of up to ±5 % that depends on k only), so captures
+  // generated for consecutive windows (start = start of the previous + its hours) continue one
+  // series: the sensor soak benchmark feeds a week in daily chunks. 0 = off.
+  double slow_beacon_s = 0;
 };
 
 // TLS client stacks the generator can write a ClientHello for.

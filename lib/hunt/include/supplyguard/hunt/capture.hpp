@@ -102,8 +102,40 @@ void read_capture_file(const std::string& path, PacketProcessor& proc, const Pro
 void read_capture_stream(std::FILE* f, const std::string& name, PacketProcessor& proc,
                          const ProgressFn& progress = {}, CaptureReader reader = CaptureReader::automatic);
 
-// Live capture until `stop` becomes true (poll granularity ~0.5 s). Throws core::InputError when
-// the interface cannot be opened or the BPF filter does not compile.
+// libpcap's own counters (pcap_stats): packets the kernel saw, dropped because the buffer was
+// full, dropped by the interface/driver. Counted since the capture opened.
+struct LiveStats {
+  std::uint64_t received = 0, dropped = 0, if_dropped = 0;
+  bool available = false;  // false when the platform could not say
+};
+
+// A live interface in non-blocking mode: poll() waits on libpcap's selectable descriptor with a
+// timeout, so a quiet link never blocks the caller (stop, --duration and periodic reports all
+// run on time) and a signal ends the wait at once.
+class LiveCapture {
+ public:
+  // Throws core::InputError when the interface cannot be opened or the BPF filter does not compile.
+  LiveCapture(const std::string& iface, const std::string& bpf);
+  ~LiveCapture();
+  LiveCapture(const LiveCapture&) = delete;
+  LiveCapture& operator=(const LiveCapture&) = delete;
+  // Waits at most timeout_ms for packets, then hands every packet ready to `proc`; returns how
+  // many. Throws core::InputError when the capture fails (interface gone).
+  std::size_t poll(PacketProcessor& proc, int timeout_ms);
+  LiveStats stats() const;
+  std::uint64_t packets() const { return packets_; }
+  std::uint64_t bytes() const { return bytes_; }
+  const std::string& name() const { return iface_; }
+
+ private:
+  std::string iface_;
+  void* pcap_ = nullptr;  // pcap_t*
+  int dlt_ = 0, fd_ = -1;
+  std::uint64_t packets_ = 0, bytes_ = 0;
+};
+
+// Live capture until `stop` becomes true (checked at least every 200 ms, traffic or not).
+// Throws core::InputError as LiveCapture does.
 void capture_live(const std::string& iface, const std::string& bpf, PacketProcessor& proc,
                   const std::atomic<bool>& stop, const ProgressFn& progress = {});
 

@@ -88,6 +88,7 @@ struct AnalyzerStats {
 };
 
 class HuntState;  // src/state.hpp: all detector state, bounded as a whole
+struct StateCodec;  // src/state_file.cpp: saves and loads it (sensor.hpp)
 
 class Analyzer : public RecordSink {
  public:
@@ -101,6 +102,7 @@ class Analyzer : public RecordSink {
   const HuntConfig& config() const { return cfg_; }
 
  private:
+  friend struct StateCodec;
   HuntConfig cfg_;
   std::uint64_t conns_ = 0, dns_ = 0;
   std::unique_ptr<HuntState> state_;
