@@ -62,6 +62,15 @@ std::multiset<std::string> ids(const std::vector<sg::core::Finding>& fs) {
   return out;
 }
 
+// Same finding ids as the uninterrupted run; on a difference, the findings that are new.
+void expect_same_findings(const std::vector<sg::core::Finding>& got, const std::vector<sg::core::Finding>& expected,
+                          double share) {
+  EXPECT_EQ(ids(got), ids(expected)) << "restart at " << share;
+  if (ids(got) != ids(expected))
+    for (const auto& f : got)
+      if (!ids(expected).count(f.id())) ADD_FAILURE() << sg::core::to_json_line(f);
+}
+
 std::string scratch_dir() {
   auto d = std::filesystem::path(sg::hunt::test::temp_path("-state"));
   std::filesystem::create_directories(d);
@@ -95,10 +104,7 @@ TEST(HuntSensor, BeaconSpanningARestartIsFoundAsIfTheSensorNeverStopped) {
     tl.feed(second, cut, tl.items.size());
     // Every finding identical, evidence and all (the id hashes the whole content).
     const auto got = second.findings();
-    EXPECT_EQ(ids(got), ids(expected)) << "restart at " << share;
-    if (ids(got) != ids(expected))
-      for (const auto& f : got)
-        if (!ids(expected).count(f.id())) ADD_FAILURE() << sg::core::to_json_line(f);
+    expect_same_findings(got, expected, share);
     EXPECT_EQ(second.stats().conns, whole.stats().conns);
     // And the state after the restart encodes to the same bytes as the uninterrupted one,
     // except the save time in META: compare everything after it.
@@ -131,10 +137,7 @@ TEST(HuntSensor, NamesFromTheTrafficSurviveARestart) {
     decode_state(bytes, "names.state", second, mem2);
     tl.feed(second, cut, tl.items.size());
     const auto got = second.findings();
-    EXPECT_EQ(ids(got), ids(expected)) << "restart at " << share;
-    if (ids(got) != ids(expected))
-      for (const auto& f : got)
-        if (!ids(expected).count(f.id())) ADD_FAILURE() << sg::core::to_json_line(f);
+    expect_same_findings(got, expected, share);
   }
 }
 

@@ -146,6 +146,20 @@ std::string default_spool_path() {
   return std::string(home && *home ? home : ".") + "/.local/state/supplyguard/spool.jsonl";
 }
 
+namespace {
+// Findings spooled while the database was down go in first, before anything new.
+void replay_spool(const std::string& spool, Store& store, IngestStats& total) {
+  spool_replay(spool, [&](const std::vector<IngestBatch>& spooled) {
+    for (const auto& b : spooled) {
+      const IngestStats s = store.store(b);
+      total.replayed += b.findings.size();
+      total.findings_added += s.findings_added;
+      total.findings_already_present += s.findings_already_present;
+    }
+  });
+}
+}  // namespace
+
 IngestStats ingest(const std::string& url, const std::vector<std::string>& files, const IngestOptions& options) {
   IngestBatch inventory;
   if (!options.inventory.empty()) {
@@ -181,14 +195,7 @@ IngestStats ingest(const std::string& url, const std::vector<std::string>& files
   bool inventory_done = false;
   std::size_t next = 0;
   try {
-    spool_replay(spool, [&](const std::vector<IngestBatch>& spooled) {
-      for (const auto& b : spooled) {
-        const IngestStats s = store->store(b);
-        total.replayed += b.findings.size();
-        total.findings_added += s.findings_added;
-        total.findings_already_present += s.findings_already_present;
-      }
-    });
+    replay_spool(spool, *store, total);
     if (!inventory.inventory_hosts.empty()) {
       IngestStats s = store->store(inventory);
       s.files = 0;  // counted as hosts, not as an input file
@@ -226,14 +233,7 @@ IngestStats ingest_batch(const std::string& url, const IngestBatch& batch, const
     return total;
   }
   try {
-    spool_replay(spool, [&](const std::vector<IngestBatch>& spooled) {
-      for (const auto& b : spooled) {
-        const IngestStats s = store->store(b);
-        total.replayed += b.findings.size();
-        total.findings_added += s.findings_added;
-        total.findings_already_present += s.findings_already_present;
-      }
-    });
+    replay_spool(spool, *store, total);
     if (!batch.findings.empty()) {
       const IngestStats s = store->store(batch);
       total.files += 1;
