@@ -3,7 +3,9 @@
 // capture (15 000 lookups: ~135 k packets, ~30 k flows, ~30 k DNS records) are pinned as the
 // code before that work produced them (type, severity, score, subject, count), with the default
 // bounds and with tight ones: a small flow table (idle sweeps and forced early ends every few
-// seconds) and a small pair cap (state eviction passes).
+// seconds) and a small pair cap (state eviction passes). Two deliberate changes since: evidence
+// names its source (dst_name_source), and a beacon over rotating addresses shows the address it
+// was first seen at (stable across a --state restart), not the first in hash order.
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -90,7 +92,7 @@ TEST(HuntEdge, FindingsPinnedDefaultBounds) {
   expect_lines(run(FlowConfig{}, mgmt_config()), {
       "mgmt_egress critical 1.000 10.99.0.21 -> 198.51.100.77:8443/tcp count=13 name=- {\"connections\":13,\"out_bytes\":12366,\"in_bytes\":1560,\"repeats\":true}",
       "dns_tunnel high 1.000 10.20.4.235 -> *.tunnel-dns.example (dns) count=60 name=tunnel-dns.example {\"queries\":60,\"unique_subdomains\":60,\"unique_ratio\":1.0,\"long_name_share\":1.0,\"txt_null_share\":1.0,\"mean_entropy_bits\":4.642,\"clients\":1}",
-      "beacon high 0.947 10.20.9.96 -> 192.0.2.13:443/tcp count=21 name=sync.cloudsync-cdn.example {\"callbacks\":21,\"connections\":21,\"period_s\":28.661,\"median_interval_s\":28.661,\"jitter\":0.085,\"explained_intervals\":1.0,\"missed_callbacks\":0.0,\"timing_score\":0.929,\"size_score\":1.0,\"median_bytes\":818.0,\"bytes_mad\":10.0,\"distinct_dst_ips\":4,\"dst_name_source\":\"dns\",\"rita_baseline_score\":0.871}",
+      "beacon high 0.947 10.20.9.96 -> 192.0.2.10:443/tcp count=21 name=sync.cloudsync-cdn.example {\"callbacks\":21,\"connections\":21,\"period_s\":28.661,\"median_interval_s\":28.661,\"jitter\":0.085,\"explained_intervals\":1.0,\"missed_callbacks\":0.0,\"timing_score\":0.929,\"size_score\":1.0,\"median_bytes\":818.0,\"bytes_mad\":10.0,\"distinct_dst_ips\":4,\"dst_name_source\":\"dns\",\"rita_baseline_score\":0.871}",
       "beacon high 0.920 10.20.3.28 -> 203.0.113.50:443/tcp count=25 name=telemetry.cdn-metrics.example {\"callbacks\":25,\"connections\":25,\"period_s\":19.85,\"median_interval_s\":21.278,\"jitter\":0.129,\"explained_intervals\":1.0,\"missed_callbacks\":0.172,\"timing_score\":0.893,\"size_score\":1.0,\"median_bytes\":561.0,\"bytes_mad\":11.0,\"distinct_dst_ips\":1,\"dst_name_source\":\"dns\",\"rita_baseline_score\":0.873}",
       "beacon high 0.863 10.99.0.21 -> 198.51.100.77:8443/tcp count=13 name=- {\"callbacks\":13,\"connections\":13,\"period_s\":45.597,\"median_interval_s\":45.597,\"jitter\":0.036,\"explained_intervals\":1.0,\"missed_callbacks\":0.0,\"timing_score\":0.97,\"size_score\":1.0,\"median_bytes\":1074.0,\"bytes_mad\":23.0,\"distinct_dst_ips\":1,\"rita_baseline_score\":0.833}",
       "exfil medium 0.620 10.20.13.207 -> 203.0.113.99:443/tcp count=1 name=- {\"out_bytes\":11999576,\"in_bytes\":2000,\"out_in_ratio\":5999.788,\"host_median_out_bytes\":144.0,\"times_host_norm\":12.0,\"out_rate_bps\":95996608.0}",
@@ -120,7 +122,7 @@ TEST(HuntEdge, FindingsPinnedSmallFlowTable) {
   expect_lines(run(f, mgmt_config()), {
       "mgmt_egress critical 1.000 10.99.0.21 -> 198.51.100.77:8443/tcp count=13 name=- {\"connections\":13,\"out_bytes\":12366,\"in_bytes\":1560,\"repeats\":true}",
       "dns_tunnel high 1.000 10.20.4.235 -> *.tunnel-dns.example (dns) count=60 name=tunnel-dns.example {\"queries\":60,\"unique_subdomains\":60,\"unique_ratio\":1.0,\"long_name_share\":1.0,\"txt_null_share\":1.0,\"mean_entropy_bits\":4.642,\"clients\":1}",
-      "beacon high 0.947 10.20.9.96 -> 192.0.2.13:443/tcp count=21 name=sync.cloudsync-cdn.example {\"callbacks\":21,\"connections\":21,\"period_s\":28.661,\"median_interval_s\":28.661,\"jitter\":0.085,\"explained_intervals\":1.0,\"missed_callbacks\":0.0,\"timing_score\":0.929,\"size_score\":1.0,\"median_bytes\":818.0,\"bytes_mad\":10.0,\"distinct_dst_ips\":4,\"dst_name_source\":\"dns\",\"rita_baseline_score\":0.871}",
+      "beacon high 0.947 10.20.9.96 -> 192.0.2.10:443/tcp count=21 name=sync.cloudsync-cdn.example {\"callbacks\":21,\"connections\":21,\"period_s\":28.661,\"median_interval_s\":28.661,\"jitter\":0.085,\"explained_intervals\":1.0,\"missed_callbacks\":0.0,\"timing_score\":0.929,\"size_score\":1.0,\"median_bytes\":818.0,\"bytes_mad\":10.0,\"distinct_dst_ips\":4,\"dst_name_source\":\"dns\",\"rita_baseline_score\":0.871}",
       "beacon high 0.920 10.20.3.28 -> 203.0.113.50:443/tcp count=25 name=telemetry.cdn-metrics.example {\"callbacks\":25,\"connections\":25,\"period_s\":19.85,\"median_interval_s\":21.278,\"jitter\":0.129,\"explained_intervals\":1.0,\"missed_callbacks\":0.172,\"timing_score\":0.893,\"size_score\":1.0,\"median_bytes\":561.0,\"bytes_mad\":11.0,\"distinct_dst_ips\":1,\"dst_name_source\":\"dns\",\"rita_baseline_score\":0.873}",
       "beacon high 0.863 10.99.0.21 -> 198.51.100.77:8443/tcp count=13 name=- {\"callbacks\":13,\"connections\":13,\"period_s\":45.597,\"median_interval_s\":45.597,\"jitter\":0.036,\"explained_intervals\":1.0,\"missed_callbacks\":0.0,\"timing_score\":0.97,\"size_score\":1.0,\"median_bytes\":1074.0,\"bytes_mad\":23.0,\"distinct_dst_ips\":1,\"rita_baseline_score\":0.833}",
       "exfil medium 0.620 10.20.13.207 -> 203.0.113.99:443/tcp count=1 name=- {\"out_bytes\":11999576,\"in_bytes\":2000,\"out_in_ratio\":5999.788,\"host_median_out_bytes\":144.0,\"times_host_norm\":12.0,\"out_rate_bps\":95996608.0}",
