@@ -289,9 +289,14 @@ TEST_F(Server, AccessLogHasRequestsButNeverTheToken) {
   get("/api/hosts");
   client().Get(std::string("/?token=") + kToken);
   client().Get("/host/%0d%0aFAKE");
-  // httplib logs after the response is written: give the last line a moment to land.
+  // httplib logs after the response is written, each request on its own worker thread: the
+  // lines can land late and out of order, so wait for all three.
+  auto all_logged = [](const std::string& s) {
+    return s.find("FAKE") != std::string::npos && s.find(" GET / 303 ") != std::string::npos &&
+           s.find(" GET /api/hosts 200 ") != std::string::npos;
+  };
   std::string l = log();
-  for (int i = 0; i < 200 && l.find("FAKE") == std::string::npos; ++i) {
+  for (int i = 0; i < 500 && !all_logged(l); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
     l = log();
   }
