@@ -9,8 +9,9 @@
 #include "supplyguard/gen/edge.hpp"
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    std::fprintf(stderr, "usage: gen_edge OUT.pcap [LOOKUPS]\n");
+  // An option-looking first argument is a user asking for help, not a file to create.
+  if (argc < 2 || argv[1][0] == '-') {
+    std::fprintf(stderr, "usage: gen_edge OUT.pcap [LOOKUPS]   (default 130000 lookups, ~155 MB)\n");
     return 2;
   }
   sg::hunt::EdgeConfig cfg;
