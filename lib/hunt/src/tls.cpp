@@ -209,7 +209,9 @@ ParseStatus parse_client_hello(const std::uint8_t* d, std::size_t len, ClientHel
         if (need < 4 + 38) throw Fail{ParseStatus::error, "ClientHello length " + std::to_string(need - 4) + " at byte " + std::to_string(off + 6) + " is too short"};
       }
       if (avail < rlen) {
-        if (need && hs.size() >= need) { off += 5 + rlen; break; }
+        // The hello ended inside a record we have only part of: it took what we have, not
+        // the record's announced length (that would claim bytes past the end of the stream).
+        if (need && hs.size() >= need) { off += 5 + avail; break; }
         return ParseStatus::need_more;
       }
       off += 5 + rlen;
