@@ -3,18 +3,9 @@
 // snapshot revert, a swtpm state file put back). Keylime's verifier keeps the same history
 // (tpm_clockinfo of the last good quote) and fails the attestation when a counter decreases, the
 // clock does not increase within one boot, or safe is NO.
-#include <fstream>
-#include <nlohmann/json.hpp>
-
-#include "json_in.hpp"
-#include "supplyguard/attest/quote.hpp"
+#include "registry_files.hpp"
 
 namespace sg::attest {
-namespace detail {
-std::string read_whole_file(const std::string& path);
-}
-nlohmann::ordered_json clock_to_json(const ClockInfo& c);  // quote_registry.cpp
-ClockInfo clock_from_json(const detail::JsonIn<nlohmann::json>& in);
 
 namespace {
 constexpr const char* kSchema = "supplyguard.quote-state/1";
@@ -72,14 +63,7 @@ void store_clock_mark(const std::filesystem::path& dir, const std::string& host,
   const auto state = dir / "quote-state";
   std::filesystem::create_directories(state);
   const nlohmann::ordered_json j = {{"schema", kSchema}, {"host", host}, {"seen", m.seen}, {"clock", clock_to_json(m.clock)}};
-  const auto path = state / (host + ".json");
-  const auto tmp = path.string() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << j.dump(2) << "\n";
-    if (!out) throw std::runtime_error(tmp + ": cannot write");
-  }
-  std::filesystem::rename(tmp, path);
+  write_json_file(state / (host + ".json"), j);
 }
 
 }  // namespace sg::attest

@@ -1,18 +1,10 @@
 // The AK registry: one JSON file per enrolled host, written by `supplyguard enroll`, read by
 // `verify --ak-registry`. It is the verifier's root of trust for quotes: keep it with the baselines.
 #include <fstream>
-#include <nlohmann/json.hpp>
 
-#include "json_in.hpp"
-#include "supplyguard/attest/quote.hpp"
+#include "registry_files.hpp"
 
 namespace sg::attest {
-namespace detail {
-std::string read_whole_file(const std::string& path);
-}
-
-nlohmann::ordered_json clock_to_json(const ClockInfo& c);
-ClockInfo clock_from_json(const detail::JsonIn<nlohmann::json>& in);
 
 namespace {
 constexpr const char* kSchema = "supplyguard.ak/1";
@@ -86,7 +78,10 @@ void AkRegistry::store(const std::filesystem::path& dir, const AkRecord& rec) {
                               {"enrolled_at", rec.enrolled_at},
                               {"ek_certificate", rec.ek_certificate}};
   if (rec.clock) j["clock"] = clock_to_json(*rec.clock);
-  const auto path = dir / (rec.host + ".json");
+  write_json_file(dir / (rec.host + ".json"), j);
+}
+
+void write_json_file(const std::filesystem::path& path, const nlohmann::ordered_json& j) {
   const auto tmp = path.string() + ".tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);
