@@ -64,13 +64,6 @@ IpAddr public_v6(std::uint64_t h) {
   return a;
 }
 
-std::string base32(Rng& rng, std::size_t n) {
-  static const char alpha[] = "abcdefghijklmnopqrstuvwxyz234567";
-  std::string s;
-  for (std::size_t i = 0; i < n; ++i) s.push_back(alpha[rng.below(32)]);
-  return s;
-}
-
 class Edge {
  public:
   Edge(const EdgeConfig& cfg) : cfg_(cfg), rng_{cfg.seed * 0xA24BAED4963EE407ULL + 5} {

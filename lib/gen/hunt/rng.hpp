@@ -4,6 +4,7 @@
 // bytes everywhere.
 #include <cmath>
 #include <cstdint>
+#include <string>
 
 namespace sg::hunt {
 
@@ -22,5 +23,13 @@ struct Rng {
   bool chance(double p) { return uniform() < p; }
   std::uint16_t eph_port() { return std::uint16_t(32768 + below(28000)); }
 };
+
+// n random base32 characters: the labels DNS tunnels encode their payload in.
+inline std::string base32(Rng& rng, std::size_t n) {
+  static const char alpha[] = "abcdefghijklmnopqrstuvwxyz234567";
+  std::string s;
+  for (std::size_t i = 0; i < n; ++i) s.push_back(alpha[rng.below(32)]);
+  return s;
+}
 
 }  // namespace sg::hunt

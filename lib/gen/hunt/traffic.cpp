@@ -183,13 +183,6 @@ class Builder {
   Micros end_;
 };
 
-std::string base32(Rng& rng, std::size_t n) {
-  static const char alpha[] = "abcdefghijklmnopqrstuvwxyz234567";
-  std::string s;
-  for (std::size_t i = 0; i < n; ++i) s.push_back(alpha[rng.below(32)]);
-  return s;
-}
-
 IpAddr host_addr(int i) { return v4(10, 1, std::uint8_t(i / 200), std::uint8_t(10 + i % 200)); }
 // Starts at 10.99.1.x so it never collides with the single-BMC plant (10.99.0.21).
 IpAddr bmc_addr(int i) { return v4(10, 99, std::uint8_t(1 + i / 200), std::uint8_t(10 + i % 200)); }
