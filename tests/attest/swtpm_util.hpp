@@ -15,11 +15,19 @@
 #include <string>
 #include <thread>
 
+#include "supplyguard/core/finding.hpp"
 #include "tree_util.hpp"
 
 extern char** environ;
 
 namespace sg::test {
+
+// "type(subject) ..." of a list of findings, for assertion messages.
+inline std::string finding_types(const std::vector<core::Finding>& fs) {
+  std::string t;
+  for (const auto& f : fs) t += f.type + "(" + f.subject + ") ";
+  return t;
+}
 
 struct SwTpmOptions {
   // Manufacture the TPM first with swtpm_setup and swtpm_localca (its own CA under state/ca): an

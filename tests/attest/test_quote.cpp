@@ -86,11 +86,6 @@ class AttestQuote : public ::testing::Test {
     o.nonce = nonce;
     return check_quote(s, AkRegistry::load(dir_.path / "aks"), o);
   }
-  static std::string types(const std::vector<core::Finding>& fs) {
-    std::string t;
-    for (const auto& f : fs) t += f.type + "(" + f.subject + ") ";
-    return t;
-  }
   test::SwTpm tpm_;
   test::TempDir dir_;
   HostTreeConfig cfg_;
@@ -105,12 +100,12 @@ TEST_F(AttestQuote, CleanHostHasNoFindingAndTpm2CheckquoteAgrees) {
   EXPECT_EQ(s.quote->pcr_alg, "sha256");
   EXPECT_EQ(s.quote->pcrs.back(), 10u);
   ASSERT_TRUE(s.ima.present);
-  EXPECT_TRUE(check(s).empty()) << types(check(s));
+  EXPECT_TRUE(check(s).empty()) << test::finding_types(check(s));
   EXPECT_EQ(checkquote(dir_, *s.quote, record_, to_hex(kNonce)), 0) << "tpm2_checkquote refused a quote we accept";
   // The snapshot JSON carries the quote and IMA list exactly: the verifier reaches the same result.
   const auto back = read_snapshot_text(to_json(s).dump(), "s.json");
   ASSERT_TRUE(back.quote);
-  EXPECT_TRUE(check(back).empty()) << types(check(back));
+  EXPECT_TRUE(check(back).empty()) << test::finding_types(check(back));
   // Enrolment is repeatable on the same TPM (same EK and AK: primaries of the endorsement seed).
   Tpm t(tpm_.tcti());
   EXPECT_EQ(enroll(t, cfg_.hostname, dir_.path / "aks").ak_name, record_.ak_name);
@@ -119,7 +114,7 @@ TEST_F(AttestQuote, CleanHostHasNoFindingAndTpm2CheckquoteAgrees) {
 TEST_F(AttestQuote, OldNonceIsStale) {
   const auto s = quoted({0x01, 0x02, 0x03, 0x04});
   const auto fs = check(s);  // verifier expects kNonce
-  ASSERT_EQ(fs.size(), 1u) << types(fs);
+  ASSERT_EQ(fs.size(), 1u) << test::finding_types(fs);
   EXPECT_EQ(fs[0].type, "quote_stale");
   EXPECT_EQ(fs[0].severity, core::Severity::high);
   EXPECT_EQ(fs[0].evidence["nonce_found"], "01020304");
@@ -133,7 +128,7 @@ TEST_F(AttestQuote, FlippedSignatureOrAttestByteIsInvalid) {
     std::string& hex = std::string(what) == "signature" ? s.quote->signature : s.quote->attest;
     hex[hex.size() - 1] = hex.back() == '0' ? '1' : '0';  // last byte: ECDSA S, or a PCR digest byte
     const auto fs = check(s);
-    ASSERT_EQ(fs.size(), 1u) << what << ": " << types(fs);
+    ASSERT_EQ(fs.size(), 1u) << what << ": " << test::finding_types(fs);
     EXPECT_EQ(fs[0].type, "quote_invalid") << what;
     EXPECT_EQ(fs[0].severity, core::Severity::critical);
     EXPECT_NE(checkquote(dir_, *s.quote, record_, to_hex(kNonce)), 0) << what;
@@ -141,7 +136,7 @@ TEST_F(AttestQuote, FlippedSignatureOrAttestByteIsInvalid) {
   auto s = good;  // a reported PCR value that is not the quoted one
   s.quote->pcr_values[7][0] = s.quote->pcr_values[7][0] == 'a' ? 'b' : 'a';
   const auto fs = check(s);
-  ASSERT_EQ(fs.size(), 1u) << types(fs);
+  ASSERT_EQ(fs.size(), 1u) << test::finding_types(fs);
   EXPECT_EQ(fs[0].type, "quote_invalid");
   auto t = good;
   t.quote->attest = "00ff";  // malformed TPMS_ATTEST
@@ -155,7 +150,7 @@ TEST_F(AttestQuote, BootkitExtendNotInTheLogIsAPcrMismatch) {
   }
   const auto s = quoted(kNonce);
   const auto fs = check(s);
-  ASSERT_EQ(fs.size(), 1u) << types(fs);
+  ASSERT_EQ(fs.size(), 1u) << test::finding_types(fs);
   EXPECT_EQ(fs[0].type, "quote_pcr_mismatch");
   EXPECT_EQ(fs[0].subject, "pcr:4");
   EXPECT_EQ(fs[0].severity, core::Severity::critical);
@@ -170,7 +165,7 @@ TEST_F(AttestQuote, ImaEntryRemovedFromTheListIsAPcrMismatch) {
   ASSERT_GT(s.ima.list.entries.size(), 4u);
   s.ima.list.entries.erase(s.ima.list.entries.begin() + 3);  // hide one measured file
   const auto fs = check(s);
-  ASSERT_EQ(fs.size(), 1u) << types(fs);
+  ASSERT_EQ(fs.size(), 1u) << test::finding_types(fs);
   EXPECT_EQ(fs[0].type, "quote_pcr_mismatch");
   EXPECT_EQ(fs[0].subject, "pcr:10");
 }
@@ -181,7 +176,7 @@ TEST_F(AttestQuote, AkOfASecondTpmIsRefused) {
   // Quoted by another TPM's AK for the same host name: not the enrolled AK.
   const auto s = quoted(kNonce, other.tcti());
   const auto fs = check(s);
-  ASSERT_EQ(fs.size(), 1u) << types(fs);
+  ASSERT_EQ(fs.size(), 1u) << test::finding_types(fs);
   EXPECT_EQ(fs[0].type, "ak_unregistered");
   // Re-enrolling the host from the other TPM is refused (the EK differs) ...
   Tpm t2(other.tcti());

@@ -93,11 +93,6 @@ class AttestQuoteClockSwtpm : public ::testing::Test {
       for (auto& f : check_clock_history(*c, reg, marks_)) fs.push_back(std::move(f));
     return fs;
   }
-  static std::string types(const std::vector<core::Finding>& fs) {
-    std::string t;
-    for (const auto& f : fs) t += f.type + "(" + f.subject + ") ";
-    return t;
-  }
   test::SwTpm tpm_;
   test::TempDir dir_;
   HostTreeConfig cfg_;
@@ -117,7 +112,7 @@ TEST_F(AttestQuoteClockSwtpm, ModelAReplaysFromLocality3AndRebootsAndRollbacksAr
   zero3.back() = '3';
   EXPECT_NE(s1.quote->pcr_values.at(0), zero3);  // PCR 0 = extends on top of 0...03
   // Same boot as enrolment: nothing, and PCR 0 replays from locality 3 (no quote_pcr_mismatch).
-  EXPECT_TRUE(verify(s1, n1).empty()) << types(verify(s1, n1));
+  EXPECT_TRUE(verify(s1, n1).empty()) << test::finding_types(verify(s1, n1));
   const ClockInfo first = marks_.at(cfg_.hostname).clock;
   EXPECT_EQ(first.reset_count, record_.clock->reset_count);
 
@@ -127,7 +122,7 @@ TEST_F(AttestQuoteClockSwtpm, ModelAReplaysFromLocality3AndRebootsAndRollbacksAr
   ASSERT_GT(boot_tpm_from_tree(tpm_.tcti(), root_), 20u);
   const auto s2 = quoted(n2, "2026-12-02T11:00:00Z");
   auto fs2 = verify(s2, n2);
-  ASSERT_EQ(fs2.size(), 1u) << types(fs2);
+  ASSERT_EQ(fs2.size(), 1u) << test::finding_types(fs2);
   EXPECT_EQ(fs2[0].type, "tpm_reboot");
   EXPECT_EQ(fs2[0].severity, core::Severity::info);
   EXPECT_EQ(fs2[0].subject, "tpm:clock");
@@ -140,7 +135,7 @@ TEST_F(AttestQuoteClockSwtpm, ModelAReplaysFromLocality3AndRebootsAndRollbacksAr
 
   // The old quote offered again, no nonce asked (else it is also quote_stale): the history went back.
   auto fs1 = verify(s1, std::nullopt);
-  ASSERT_EQ(fs1.size(), 1u) << types(fs1);
+  ASSERT_EQ(fs1.size(), 1u) << test::finding_types(fs1);
   EXPECT_EQ(fs1[0].type, "tpm_clock_rollback");
   EXPECT_EQ(fs1[0].severity, core::Severity::high);
   EXPECT_NE(fs1[0].summary.find("resetCount went back"), std::string::npos) << fs1[0].summary;
@@ -150,7 +145,7 @@ TEST_F(AttestQuoteClockSwtpm, ModelAReplaysFromLocality3AndRebootsAndRollbacksAr
   ASSERT_GT(boot_tpm_from_tree(tpm_.tcti(), root_), 20u);
   const auto s2b = quoted(n2, "2026-12-02T11:30:00Z");
   const auto fs2b = verify(s2b, n2);
-  ASSERT_EQ(fs2b.size(), 1u) << types(fs2b);
+  ASSERT_EQ(fs2b.size(), 1u) << test::finding_types(fs2b);
   EXPECT_EQ(fs2b[0].type, "tpm_reboot");
 
   // TPM state restored from the copy taken before those reboots (a VM snapshot reverted), then
@@ -167,7 +162,7 @@ TEST_F(AttestQuoteClockSwtpm, ModelAReplaysFromLocality3AndRebootsAndRollbacksAr
   EXPECT_NE(rollback.find("resetCount went back from " + std::to_string(first.reset_count + 2) + " to " +
                           std::to_string(first.reset_count + 1)),
             std::string::npos)
-      << types(fs3) << rollback;
+      << test::finding_types(fs3) << rollback;
 }
 
 }  // namespace
