@@ -129,3 +129,10 @@ if [ "${HUNT_SOAK_DAYS:-7}" != 0 ]; then
   echo
   BUILD_DIR=$BUILD_DIR "$here/bench/hunt/soak.sh"
 fi
+
+# What naming flows from their first bytes costs (issue 14): hunt with and without --no-names on a
+# capture with ClientHellos on every TLS connection; NAMES_BENCH_RUNS=0 skips it.
+if [ "${NAMES_BENCH_RUNS:-3}" != 0 ]; then
+  echo
+  BUILD_DIR=$BUILD_DIR "$here/bench/hunt/names.sh"
+fi
