@@ -269,9 +269,10 @@ TEST(RealTraces, BenignLanChatterIsNotAFinding) {
         if (f.severity < sg::core::Severity::medium) continue;
         ++medium_plus;
         const std::string dst = f.fields.value("dst", "");
-        if (auto ip = parse_ip(dst))
+        if (auto ip = parse_ip(dst)) {
           EXPECT_EQ(not_a_destination(*ip, *parse_ip(f.fields.value("src", "0.0.0.0")), 17), NotDestination::no)
               << e.path().filename() << ": " << f.summary;
+        }
       }
     }
   }

@@ -123,24 +123,8 @@ int run_report(const FleetOptions& o) {
   return core::kExitOk;
 }
 
-// "90d", "36h", "2w": how far back `fleet prune` keeps findings.
-core::Micros parse_age(const std::string& text) {
-  std::size_t used = 0;
-  long long n = -1;
-  try {
-    n = std::stoll(text, &used);
-  } catch (const std::exception&) {
-  }
-  const std::string unit = used < text.size() ? text.substr(used) : "";
-  const core::Micros per = unit == "d" ? 86'400'000'000LL : unit == "h" ? 3'600'000'000LL
-                         : unit == "w" ? 7 * 86'400'000'000LL : 0;
-  if (n <= 0 || per == 0 || n > 100'000)
-    throw core::InputError::in("--older-than", "\"" + text + "\" is not an age like 90d, 36h or 2w");
-  return n * per;
-}
-
 int run_prune(const FleetOptions& o) {
-  const core::Micros age = parse_age(o.older_than);
+  const core::Micros age = parse_age(o.older_than, "--older-than");
   const auto now = std::chrono::duration_cast<std::chrono::microseconds>(
                        std::chrono::system_clock::now().time_since_epoch()).count();
   auto store = fleet::Store::open(o.db, {o.min_hosts});
@@ -221,7 +205,7 @@ void add_fleet(CLI::App& app, Action& action) {
 
   auto* prune = fleet->add_subcommand("prune", "Delete findings last seen longer ago than --older-than (retention)");
   add_db(prune, *o);
-  prune->add_option("--older-than", o->older_than, "Age: 90d, 36h, 2w")->required();
+  prune->add_option("--older-than", o->older_than, "Age: 90d, 36h, 2w, 90m or seconds")->required();
   prune->add_flag("-q,--quiet", o->quiet, "No summary line on stderr");
   prune->footer(
       "A finding goes when its last_seen (else first_seen) is older; undated findings stay. The\n"

@@ -53,25 +53,6 @@ void install_stop_handlers() {
   sigaction(SIGTERM, &sa, nullptr);
 }
 
-// "7d", "36h", "90m", "3600s" or plain seconds -> microseconds.
-hunt::Micros parse_age(const std::string& text) {
-  std::size_t used = 0;
-  double v = -1;
-  try {
-    v = std::stod(text, &used);
-  } catch (const std::exception&) {
-  }
-  double unit = 1;
-  const std::string rest = text.substr(used);
-  if (rest == "d") unit = 86400;
-  else if (rest == "h") unit = 3600;
-  else if (rest == "m") unit = 60;
-  else if (!rest.empty() && rest != "s") v = -1;
-  if (!(v > 0) || v * unit > 3650.0 * 86400)
-    throw core::InputError::in("--state-max-age", "not a duration such as 7d, 36h, 90m or 3600: \"" + text + "\"");
-  return hunt::Micros(v * unit * 1e6);
-}
-
 hunt::NetSet parse_nets(const std::vector<std::string>& list, const char* flag) {
   hunt::NetSet s;
   for (const auto& text : list) {
@@ -122,7 +103,7 @@ int run_hunt(const HuntOptions& o, Output& out) {
       o.db.rfind("postgres://", 0) != 0)
     throw core::InputError::in("--db", "expected sqlite:PATH or postgresql://...: \"" + o.db + "\"");
   hunt::StateOptions sopt;
-  sopt.max_age = parse_age(o.state_max_age);
+  sopt.max_age = parse_age(o.state_max_age, "--state-max-age");
 
   hunt::HuntConfig cfg;
   if (!o.internal.empty()) {

@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <iostream>
 
+#include "supplyguard/core/error.hpp"
+
 namespace sg::cli {
 namespace {
 // The original command line, for handing a subcommand over to another executable.
@@ -171,6 +173,25 @@ void add_inspect_exec(CLI::App& app, Action& action) {
       return core::kExitUsage;
     };
   });
+}
+
+core::Micros parse_age(const std::string& text, const char* flag) {
+  std::size_t used = 0;
+  double v = -1;
+  try {
+    v = std::stod(text, &used);
+  } catch (const std::exception&) {
+  }
+  const std::string unit = text.substr(used);
+  double seconds = 0;
+  if (unit.empty() || unit == "s") seconds = 1;
+  else if (unit == "m") seconds = 60;
+  else if (unit == "h") seconds = 3600;
+  else if (unit == "d") seconds = 86400;
+  else if (unit == "w") seconds = 7 * 86400;
+  if (seconds == 0 || !(v > 0) || v * seconds > 3650.0 * 86400)
+    throw core::InputError::in(flag, "\"" + text + "\" is not an age such as 90d, 36h, 2w, 90m or 3600 (seconds)");
+  return core::Micros(v * seconds * 1e6);
 }
 
 }  // namespace sg::cli

@@ -58,6 +58,10 @@ void add_inspect(CLI::App& app, Action& action);
 void add_fleet(CLI::App& app, Action& action);    // fleet ingest|verdict|report
 void add_serve(CLI::App& app, Action& action);    // serve (dashboard + JSON API)
 
+// An age on the command line ("90d", "36h", "2w", "90m", "3600s", "1.5d" or plain seconds), in
+// microseconds; `flag` names the option in the error. Up to ten years: anything longer is a typo.
+core::Micros parse_age(const std::string& text, const char* flag);
+
 // A subcommand whose plane is not built yet: says so on stderr and exits 2.
 Action not_built(std::string name, int issue);
 

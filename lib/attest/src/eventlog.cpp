@@ -12,9 +12,9 @@ namespace {
 using core::InputError;
 
 // Bounds-checked little-endian reader over the log.
-class Reader {
+class EventLogReader {
  public:
-  Reader(std::span<const std::uint8_t> d, const std::string& src) : d_(d), src_(src) {}
+  EventLogReader(std::span<const std::uint8_t> d, const std::string& src) : d_(d), src_(src) {}
   std::size_t pos() const { return pos_; }
   std::size_t left() const { return d_.size() - pos_; }
   void need(std::size_t n, const char* what) const {
@@ -67,7 +67,7 @@ class Reader {
 
 constexpr char kSpecId[] = "Spec ID Event03";
 
-TcgEvent read_sha1_event(Reader& r) {
+TcgEvent read_sha1_event(EventLogReader& r) {
   TcgEvent e;
   e.offset = r.pos();
   e.pcr = r.u32("pcrIndex");
@@ -83,7 +83,7 @@ TcgEvent read_sha1_event(Reader& r) {
 }  // namespace
 
 EventLog parse_event_log(std::span<const std::uint8_t> data, const std::string& source) {
-  Reader r(data, source);
+  EventLogReader r(data, source);
   EventLog log;
   if (data.empty()) r.fail(0, "empty event log");
   TcgEvent header = read_sha1_event(r);
@@ -101,7 +101,7 @@ EventLog parse_event_log(std::span<const std::uint8_t> data, const std::string& 
   log.crypto_agile = true;
   // TCG_EfiSpecIdEvent inside the header's data, at absolute offset header.offset + 32.
   const std::size_t base = header.offset + 32;
-  Reader s(hd, source);
+  EventLogReader s(hd, source);
   s.bytes(16, "Spec ID signature");
   s.u32("platformClass");
   s.u8("specVersionMinor");

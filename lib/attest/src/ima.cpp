@@ -64,9 +64,9 @@ bool split_fields(std::span<const std::uint8_t> data, std::vector<std::span<cons
   return true;
 }
 
-class Reader {
+class ImaReader {
  public:
-  Reader(std::span<const std::uint8_t> d, const std::string& src) : d_(d), src_(src) {}
+  ImaReader(std::span<const std::uint8_t> d, const std::string& src) : d_(d), src_(src) {}
   std::size_t pos() const { return p_; }
   std::size_t left() const { return d_.size() - p_; }
   [[noreturn]] void fail(std::size_t at, const std::string& what) const { throw core::InputError::at_offset(src_, at, what); }
@@ -96,7 +96,7 @@ class Reader {
 };
 
 // Fills file_alg/file_digest/path/signature from an ng template's fields (as the kernel wrote them).
-void decode_ng_fields(ImaEntry& e, const Reader& r, std::size_t at) {
+void decode_ng_fields(ImaEntry& e, const ImaReader& r, std::size_t at) {
   std::vector<std::span<const std::uint8_t>> f;
   if (!split_fields(e.template_data, f)) r.fail(at, "template data of \"" + e.template_name + "\" is not a list of length-prefixed fields");
   if (f.size() < 2) r.fail(at, "template \"" + e.template_name + "\" has " + std::to_string(f.size()) + " fields, expected at least 2");
@@ -124,7 +124,7 @@ bool ImaEntry::violation() const {
 ImaList parse_ima_binary(std::span<const std::uint8_t> data, const std::string& source) {
   ImaList list;
   list.binary = true;
-  Reader r(data, source);
+  ImaReader r(data, source);
   while (r.left() > 0) {
     const std::size_t at = r.pos();
     if (r.left() < 4 + kSha1 + 4) {  // not even an entry header: count it, do not guess

@@ -8,7 +8,7 @@
 namespace sg::attest {
 
 namespace {
-constexpr const char* kSchema = "supplyguard.quote-state/1";
+constexpr const char* kQuoteStateSchema = "supplyguard.quote-state/1";
 std::string n(std::uint64_t v) { return std::to_string(v); }
 }  // namespace
 
@@ -47,7 +47,7 @@ std::map<std::string, ClockMark> load_clock_marks(const std::filesystem::path& d
     const std::string src = e.path().string();
     const auto j = detail::parse_json_text<nlohmann::json>(detail::read_whole_file(src), src);
     detail::JsonIn<nlohmann::json> in(j, "", src);
-    if (in.str("schema") != kSchema) in.fail("schema is not \"" + std::string(kSchema) + "\"");
+    if (in.str("schema") != kQuoteStateSchema) in.fail("schema is not \"" + std::string(kQuoteStateSchema) + "\"");
     ClockMark m;
     m.seen = in.str("seen");
     m.clock = clock_from_json(in.object("clock"));
@@ -62,7 +62,7 @@ void store_clock_mark(const std::filesystem::path& dir, const std::string& host,
     throw core::InputError::in(host, "host name cannot name a quote-state file");
   const auto state = dir / "quote-state";
   std::filesystem::create_directories(state);
-  const nlohmann::ordered_json j = {{"schema", kSchema}, {"host", host}, {"seen", m.seen}, {"clock", clock_to_json(m.clock)}};
+  const nlohmann::ordered_json j = {{"schema", kQuoteStateSchema}, {"host", host}, {"seen", m.seen}, {"clock", clock_to_json(m.clock)}};
   write_json_file(state / (host + ".json"), j);
 }
 

@@ -7,7 +7,7 @@
 namespace sg::attest {
 
 namespace {
-constexpr const char* kSchema = "supplyguard.ak/1";
+constexpr const char* kAkSchema = "supplyguard.ak/1";
 
 Bytes hex_field(const detail::JsonIn<nlohmann::json>& in, const char* key) {
   auto b = from_hex(in.str(key));
@@ -43,7 +43,7 @@ AkRegistry AkRegistry::load(const std::filesystem::path& dir) {
     const std::string src = e.path().string();
     const auto j = detail::parse_json_text<nlohmann::json>(detail::read_whole_file(src), src);
     detail::JsonIn<nlohmann::json> in(j, "", src);
-    if (in.str("schema") != kSchema) in.fail("schema is not \"" + std::string(kSchema) + "\"");
+    if (in.str("schema") != kAkSchema) in.fail("schema is not \"" + std::string(kAkSchema) + "\"");
     AkRecord rec;
     rec.host = in.str("host");
     rec.ek_public = hex_field(in, "ek_public");
@@ -70,7 +70,7 @@ void AkRegistry::store(const std::filesystem::path& dir, const AkRecord& rec) {
   if (rec.host.empty() || rec.host.find('/') != std::string::npos || rec.host[0] == '.')
     throw core::InputError::in(rec.host, "host name cannot name a registry file");
   std::filesystem::create_directories(dir);
-  nlohmann::ordered_json j = {{"schema", kSchema},
+  nlohmann::ordered_json j = {{"schema", kAkSchema},
                               {"host", rec.host},
                               {"ek_public", to_hex(rec.ek_public)},
                               {"ak_public", to_hex(rec.ak_public)},

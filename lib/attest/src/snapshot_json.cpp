@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "attrs_json.hpp"
 #include "json_in.hpp"
 #include "quote_json.hpp"
 #include "supplyguard/attest/snapshot.hpp"
@@ -24,12 +25,6 @@ std::string read_whole_file(const std::string& path) {
 }  // namespace detail
 
 namespace {
-
-Json attrs_json(const Attrs& a) {
-  Json j = Json::object();
-  for (const auto& [k, v] : a) j[k] = v;
-  return j;
-}
 
 template <class J>
 Snapshot from_json_impl(const J& j, const std::string& source) {
@@ -153,9 +148,9 @@ Json to_json(const Snapshot& s) {
   j["root"] = s.root;
   Json comps = Json::array();
   for (const auto& c : s.components) {
-    Json o = {{"id", c.id}, {"bus", c.bus}, {"attrs", attrs_json(c.attrs)}};
-    if (!c.unit_attrs.empty()) o["unit"] = attrs_json(c.unit_attrs);
-    if (!c.runtime.empty()) o["runtime"] = attrs_json(c.runtime);
+    Json o = {{"id", c.id}, {"bus", c.bus}, {"attrs", detail::attrs_json(c.attrs)}};
+    if (!c.unit_attrs.empty()) o["unit"] = detail::attrs_json(c.unit_attrs);
+    if (!c.runtime.empty()) o["runtime"] = detail::attrs_json(c.runtime);
     comps.push_back(std::move(o));
   }
   j["components"] = std::move(comps);

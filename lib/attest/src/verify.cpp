@@ -6,6 +6,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "attrs_json.hpp"
 #include "policy.hpp"
 #include "runtime_policy.hpp"
 #include "supplyguard/attest/digest.hpp"
@@ -56,12 +57,6 @@ class Emitter {
   std::vector<Finding> out_;
 };
 
-core::Json attrs_json(const Attrs& a) {
-  core::Json j = core::Json::object();
-  for (const auto& [k, v] : a) j[k] = v;
-  return j;
-}
-
 // What the comparison left out because one side could not read it: one evidence_unreadable
 // finding per category and side, never a change.
 struct Blind {
@@ -102,7 +97,7 @@ void diff_components(const Snapshot& s, const Baseline& b, const detail::Evidenc
         continue;
       }
       auto& f = em.emit("component_removed", Severity::medium, p.id, p.id + " is missing (in the golden " + p.bus + " inventory)");
-      f.fields["before"] = attrs_json(p.attrs);
+      f.fields["before"] = detail::attrs_json(p.attrs);
       continue;
     }
     const Component& c = *it->second;
@@ -169,7 +164,7 @@ void diff_components(const Snapshot& s, const Baseline& b, const detail::Evidenc
     else if (c.attrs.count("product")) what += " (" + c.attrs.at("product") + ")";
     auto& f = em.emit("component_added", added_severity(c.bus), c.id,
                       what + " is not part of the " + c.bus + " design of this model");
-    f.fields["after"] = attrs_json(c.attrs);
+    f.fields["after"] = detail::attrs_json(c.attrs);
   }
 }
 

@@ -9,15 +9,14 @@
 
 #include "pcap_writer.hpp"
 #include "rng.hpp"
+#include "wire.hpp"
 #include "supplyguard/hunt/net.hpp"
 
 namespace sg::hunt {
 namespace {
 
 using core::Micros;
-constexpr Micros kMs = 1000, kSec = 1'000'000;
-
-enum : std::uint8_t { FIN = 1, SYN = 2, RST = 4, PSH = 8, ACK = 16 };
+using namespace wire;
 
 struct Name {
   std::string text;
@@ -41,10 +40,6 @@ struct EdgePkt {
   std::uint8_t dir;   // 0 client -> server
   std::uint8_t flags; // TCP flags; DNS: 0 query, 1 response
 };
-
-IpAddr v4(std::uint8_t a, std::uint8_t b, std::uint8_t c, std::uint8_t d) {
-  return IpAddr::v4(std::uint32_t(a) << 24 | std::uint32_t(b) << 16 | std::uint32_t(c) << 8 | d);
-}
 
 // Public-looking first octets (no private, loopback, link-local, multicast or documentation
 // ranges), so every connection below is outbound.

@@ -10,13 +10,14 @@
 
 #include "pcap_writer.hpp"
 #include "rng.hpp"
+#include "wire.hpp"
 #include "supplyguard/hunt/net.hpp"
 
 namespace sg::hunt {
 namespace {
 
 using core::Micros;
-constexpr Micros kSec = 1'000'000;
+using namespace wire;
 
 struct FlowSpec {
   IpAddr c, s;
@@ -34,12 +35,6 @@ struct Pkt {
   std::uint8_t dir;        // 0 client -> server
   std::uint8_t flags;      // TCP flags, or ICMP type
 };
-
-enum : std::uint8_t { FIN = 1, SYN = 2, RST = 4, PSH = 8, ACK = 16 };
-
-IpAddr v4(std::uint8_t a, std::uint8_t b, std::uint8_t c, std::uint8_t d) {
-  return IpAddr::v4((std::uint32_t(a) << 24) | (std::uint32_t(b) << 16) | (std::uint32_t(c) << 8) | d);
-}
 
 struct Exchange {
   std::uint8_t dir;

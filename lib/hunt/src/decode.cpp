@@ -1,3 +1,4 @@
+#include "bytes.hpp"
 #include "supplyguard/hunt/decode.hpp"
 
 #include <algorithm>
@@ -6,7 +7,6 @@
 namespace sg::hunt {
 namespace {
 
-inline std::uint16_t be16(const std::uint8_t* p) { return std::uint16_t(p[0] << 8 | p[1]); }
 
 constexpr std::uint16_t kEtherIPv4 = 0x0800, kEtherIPv6 = 0x86DD;
 constexpr std::uint16_t kEtherVlan = 0x8100, kEtherQinQ = 0x88A8, kEtherQinQOld = 0x9100;

@@ -1,9 +1,9 @@
+#include "bytes.hpp"
 #include "supplyguard/hunt/dns.hpp"
 
 namespace sg::hunt {
 namespace {
 
-inline std::uint16_t be16(const std::uint8_t* p) { return std::uint16_t(p[0] << 8 | p[1]); }
 
 // Reads a (possibly compressed) name at `off`; `next` receives the offset after it in the
 // original position. Returns false on anything out of bounds or looping.

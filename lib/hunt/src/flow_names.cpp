@@ -1,5 +1,6 @@
 // FlowNamer: the first client bytes of a TCP flow -> names for its ConnRecord (see
 // flow_names.hpp for what is read and the bounds).
+#include "bytes.hpp"
 #include "flow_names.hpp"
 
 #include <algorithm>
@@ -10,7 +11,6 @@
 namespace sg::hunt {
 namespace {
 
-inline std::uint16_t be16(const std::uint8_t* p) { return std::uint16_t(p[0] << 8 | p[1]); }
 
 bool http_method_start(std::uint8_t c) { return c >= 'A' && c <= 'Z'; }
 

@@ -73,9 +73,9 @@ class Writer {
 };
 
 // Bounds-checked reader over one section; every error names the file and the absolute offset.
-class Reader {
+class StateReader {
  public:
-  Reader(std::string_view data, const std::string& name, std::uint64_t base) : d_(data), name_(name), base_(base) {}
+  StateReader(std::string_view data, const std::string& name, std::uint64_t base) : d_(data), name_(name), base_(base) {}
   [[noreturn]] void fail(const std::string& what) const { throw core::InputError::at_offset(name_, base_ + pos_, what); }
   void need(std::size_t n, const char* what) const {
     if (d_.size() - pos_ < n) fail(std::string("truncated ") + what);
@@ -446,7 +446,7 @@ struct StateCodec {
   }
 
   // One series body (the layout put_series writes), its callbacks capped like the live table's.
-  static PairStats get_series(Reader& r, HuntState& s, StateSummary& sum) {
+  static PairStats get_series(StateReader& r, HuntState& s, StateSummary& sum) {
     const HuntConfig& cfg = s.cfg_;
     PairStats p;
     p.first = r.i64("series first");
@@ -476,7 +476,7 @@ struct StateCodec {
     return p;
   }
 
-  static void get_pairs(Reader& r, HuntState& s, bool mgmt, StateSummary& sum) {
+  static void get_pairs(StateReader& r, HuntState& s, bool mgmt, StateSummary& sum) {
     const HuntConfig& cfg = s.cfg_;
     HuntState::PairMap& table = mgmt ? s.mgmt_pairs_ : s.pairs_;
     const std::size_t cap = mgmt ? cfg.max_mgmt_pairs : cfg.max_pairs;
@@ -506,7 +506,7 @@ struct StateCodec {
     ReportMemory m;
     StateSummary sum;
     std::uint64_t conns = 0, dns = 0;
-    Reader head(bytes, name, 0);
+    StateReader head(bytes, name, 0);
     head.need(16, "header (16 bytes)");
     if (std::memcmp(bytes.data(), kMagic, 8) != 0) head.fail("not a supplyguard hunt state file (wrong magic)");
     head.le(8, "magic");
@@ -519,7 +519,7 @@ struct StateCodec {
     std::uint64_t at = 16;
     bool have_meta = false;
     for (std::uint32_t i = 0; i < n_sections; ++i) {
-      Reader h(bytes.substr(at), name, at);
+      StateReader h(bytes.substr(at), name, at);
       const std::uint32_t t = h.u32("section header (20 bytes)");
       const std::uint32_t flags = h.u32("section header (20 bytes)");
       const std::uint64_t len = h.u64("section header (20 bytes)");
@@ -531,7 +531,7 @@ struct StateCodec {
       const std::string_view payload = bytes.substr(body, len);
       if (crc32_z(0, reinterpret_cast<const Bytef*>(payload.data()), payload.size()) != crc)
         throw core::InputError::at_offset(name, body, "section " + tag_text(t) + ": checksum mismatch (corrupt)");
-      Reader r(payload, name, body);
+      StateReader r(payload, name, body);
       if (t == kMeta) {
         s.now_ = r.i64("data time");
         conns = r.u64("connection count");

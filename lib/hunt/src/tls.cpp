@@ -3,6 +3,7 @@
 // algorithms. The hello is reassembled from the handshake records at the start of the client
 // stream (a hello with post-quantum key shares is ~1.8 KB: two TCP segments, sometimes two
 // records); nothing after it is touched.
+#include "bytes.hpp"
 #include <openssl/evp.h>
 
 #include <algorithm>
@@ -15,7 +16,6 @@ namespace {
 
 constexpr std::size_t kMaxHello = 16384;  // a handshake message we accept (RFC 8446 caps records at 2^14)
 
-inline std::uint16_t be16(const std::uint8_t* p) { return std::uint16_t(p[0] << 8 | p[1]); }
 
 struct Fail {
   ParseStatus status;
@@ -23,9 +23,9 @@ struct Fail {
 };
 
 // A cursor over the handshake body; every read checks the bound.
-class Reader {
+class TlsReader {
  public:
-  Reader(const std::uint8_t* p, std::size_t n, std::size_t base) : p_(p), n_(n), base_(base) {}
+  TlsReader(const std::uint8_t* p, std::size_t n, std::size_t base) : p_(p), n_(n), base_(base) {}
   std::size_t left() const { return n_ - off_; }
   std::size_t offset() const { return base_ + off_; }
   const std::uint8_t* take(std::size_t k, const char* what) {
@@ -36,9 +36,9 @@ class Reader {
   }
   std::uint8_t u8(const char* what) { return *take(1, what); }
   std::uint16_t u16(const char* what) { return be16(take(2, what)); }
-  Reader sub(std::size_t k, const char* what) {
+  TlsReader sub(std::size_t k, const char* what) {
     const std::size_t at = offset();
-    return Reader(take(k, what), k, at);
+    return TlsReader(take(k, what), k, at);
   }
 
  private:
@@ -46,7 +46,7 @@ class Reader {
   std::size_t n_, off_ = 0, base_;
 };
 
-std::vector<std::uint16_t> u16_list(Reader r, const char* what) {
+std::vector<std::uint16_t> u16_list(TlsReader r, const char* what) {
   std::vector<std::uint16_t> v;
   if (r.left() % 2) throw Fail{ParseStatus::error, std::string(what) + " has an odd length at byte " + std::to_string(r.offset())};
   while (r.left()) {
@@ -56,12 +56,12 @@ std::vector<std::uint16_t> u16_list(Reader r, const char* what) {
   return v;
 }
 
-void parse_extension(std::uint16_t type, Reader r, ClientHello& out) {
+void parse_extension(std::uint16_t type, TlsReader r, ClientHello& out) {
   switch (type) {
     case 0x0000: {  // server_name: list of (type, name); the first host_name is the SNI
       out.has_sni_ext = true;
       if (r.left() == 0) return;  // empty in a server's echo; a client should not send this
-      Reader list = r.sub(r.u16("server_name list length"), "server_name list");
+      TlsReader list = r.sub(r.u16("server_name list length"), "server_name list");
       while (list.left()) {
         const std::uint8_t kind = list.u8("server_name type");
         const std::size_t n = list.u16("server_name length");
@@ -76,7 +76,7 @@ void parse_extension(std::uint16_t type, Reader r, ClientHello& out) {
       return;
     }
     case 0x0010: {  // ALPN: list of length-prefixed protocol names
-      Reader list = r.sub(r.u16("ALPN list length"), "ALPN list");
+      TlsReader list = r.sub(r.u16("ALPN list length"), "ALPN list");
       while (list.left() && out.alpn.size() < 16) {
         const std::size_t n = list.u8("ALPN name length");
         const std::uint8_t* p = list.take(n, "ALPN name");
@@ -97,7 +97,7 @@ void parse_extension(std::uint16_t type, Reader r, ClientHello& out) {
   }
 }
 
-void parse_hello_body(Reader r, ClientHello& out) {
+void parse_hello_body(TlsReader r, ClientHello& out) {
   out.legacy_version = r.u16("client_version");
   r.take(32, "random");
   r.take(r.u8("session_id length"), "session_id");
@@ -105,12 +105,12 @@ void parse_hello_body(Reader r, ClientHello& out) {
   out.ciphers = u16_list(r.sub(cs, "cipher_suites"), "cipher_suites");
   r.take(r.u8("compression_methods length"), "compression_methods");
   if (r.left() == 0) return;  // SSL 3.0 / early TLS: no extensions block
-  Reader exts = r.sub(r.u16("extensions length"), "extensions");
+  TlsReader exts = r.sub(r.u16("extensions length"), "extensions");
   int count = 0;
   while (exts.left()) {
     if (++count > 512) throw Fail{ParseStatus::error, "more than 512 extensions at byte " + std::to_string(exts.offset())};
     const std::uint16_t type = exts.u16("extension type");
-    Reader body = exts.sub(exts.u16("extension length"), "extension body");
+    TlsReader body = exts.sub(exts.u16("extension length"), "extension body");
     if (is_grease(type)) continue;
     out.extensions.push_back(type);
     parse_extension(type, body, out);
@@ -218,7 +218,7 @@ ParseStatus parse_client_hello(const std::uint8_t* d, std::size_t len, ClientHel
     }
     out.consumed = off;
     // Offsets in errors below are within the handshake message (after the 4-byte header).
-    parse_hello_body(Reader(hs.data() + 4, need - 4, 4), out);
+    parse_hello_body(TlsReader(hs.data() + 4, need - 4, 4), out);
     return ParseStatus::ok;
   } catch (const Fail& f) {
     if (why) *why = f.why;
