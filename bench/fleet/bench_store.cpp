@@ -105,13 +105,14 @@ int main(int argc, char** argv) {
       return 0;
     }
   }
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--findings")) n = std::stoul(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--hosts")) hosts = std::stoi(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--dir")) dir = argv[i + 1];
-    else if (!std::strcmp(argv[i], "--db")) url = argv[i + 1];
-    else if (!std::strcmp(argv[i], "--serve")) serve_bin = argv[i + 1];
-    else if (!std::strcmp(argv[i], "--readers")) readers = std::stoi(argv[i + 1]);
+  for (int i = 1; i < argc; ++i) {  // flags (above) take no value; the options below take one
+    if (i + 1 >= argc) break;
+    if (!std::strcmp(argv[i], "--findings")) n = std::stoul(argv[++i]);
+    else if (!std::strcmp(argv[i], "--hosts")) hosts = std::stoi(argv[++i]);
+    else if (!std::strcmp(argv[i], "--dir")) dir = argv[++i];
+    else if (!std::strcmp(argv[i], "--db")) url = argv[++i];
+    else if (!std::strcmp(argv[i], "--serve")) serve_bin = argv[++i];
+    else if (!std::strcmp(argv[i], "--readers")) readers = std::stoi(argv[++i]);
   }
   bool own_dir = dir.empty();
   if (own_dir) {
