@@ -172,7 +172,10 @@ class SqlStore final : public Store {
   FindingPage find(const FindingFilter& filter, const std::function<std::string(const std::string&)>& model_of) override {
     FindingPage page;
     if (filter.limit == 0) return page;
-    std::string sql = std::string("SELECT ") + prefixed_light() + ", f.attr, f.body FROM findings f WHERE f.id > $1";
+    // PostgreSQL, by host: see below.
+    const bool fence = filter.host && pg_;
+    std::string sql = std::string("SELECT ") + prefixed_light() + ", f.attr, f.body FROM findings f WHERE " +
+                      (fence ? "TRUE" : "f.id > $1");
     std::vector<db::Value> params{filter.after};
     auto param = [&](std::string v) {
       params.emplace_back(std::move(v));
@@ -189,6 +192,13 @@ class SqlStore final : public Store {
     }
     const bool by_model = filter.model && model_of;
     const std::size_t batch = by_model ? std::min<std::size_t>(kModelScanRows, 5000) : filter.limit;
+    if (fence) {
+      // A host's findings by its attr index, then sorted: left to itself, PostgreSQL walks every
+      // day partition's primary key in id order and filters by attr (Merge Append; 1.4 s for one
+      // host at 2 x 10^5 findings before the partitions are analyzed, 1-14 s under 20 readers at
+      // 10^6). OFFSET 0 keeps the id condition and the ORDER BY ... LIMIT out of the subquery.
+      sql = "SELECT * FROM (" + sql + " OFFSET 0) f WHERE f.id > $1";
+    }
     sql += " ORDER BY f.id LIMIT " + param(std::to_string(batch));
     const int stmt = statement(sql);
     std::map<std::string, std::string> owners;
