@@ -1,19 +1,25 @@
 // ingest(): replay the spool, then store the inventory and each file, one transaction per file;
-// spool what cannot reach the database. Findings files are parsed on a second thread in chunks
-// by worker threads while the store inserts earlier chunks: parsing and serializing cost more
-// than inserting, so a large ingest is bound by the workers, not by the database.
+// spool what cannot reach the database. Findings files are read in blocks, cut into chunks of
+// lines and parsed by worker threads while the store inserts earlier chunks: parsing and
+// serializing cost more than inserting, and memory stays bounded whatever the file's size.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <condition_variable>
 #include <cstring>
 #include <cstdlib>
 #include <deque>
 #include <exception>
+#include <map>
 #include <mutex>
 #include <thread>
 
 #include "input.hpp"
 #include "input_util.hpp"
 #include "spool.hpp"
+#include "supplyguard/core/error.hpp"
 #include "supplyguard/fleet/fleet.hpp"
 
 namespace sg::fleet {
@@ -21,6 +27,8 @@ namespace {
 
 constexpr std::size_t kChunk = 2048;     // findings per chunk
 constexpr std::size_t kQueueDepth = 4;   // chunks parsed ahead per worker (bounds memory)
+constexpr std::size_t kBlock = 1u << 20;  // read this much at a time
+constexpr std::size_t kMaxLine = 16u << 20;  // a longer line is refused, not buffered without end
 
 void add(IngestStats& total, const IngestStats& s) {
   total.files += s.files;
@@ -30,59 +38,134 @@ void add(IngestStats& total, const IngestStats& s) {
   total.inventory_hosts += s.inventory_hosts;
 }
 
-// Parser workers -> ordered slots -> Store::store_findings. The text is cut into chunks of
-// lines up front (a memchr scan); workers parse and serialize chunks in any order, the store
-// takes them in file order. A parse error is rethrown when the store reaches its chunk, so the
-// store rolls the whole file back.
-IngestStats store_pipelined(Store& store, std::string_view text, const std::string& source) {
+// A findings file read in blocks of kBlock and cut into chunks of up to kChunk whole lines, so
+// a file of any size is ingested in bounded memory (it used to be read whole: 436 MB for 10^6).
+class ChunkReader {
+ public:
+  ChunkReader(const std::string& path) : path_(path) {
+    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) throw core::InputError::in(path, std::string("cannot open: ") + std::strerror(errno));
+  }
+  ~ChunkReader() { ::close(fd_); }
+  ChunkReader(const ChunkReader&) = delete;
+  ChunkReader& operator=(const ChunkReader&) = delete;
+
+  // The start of the file (at most one block), without consuming it.
+  std::string_view head() {
+    if (buf_.empty() && !eof_) read_more();
+    return std::string_view(buf_).substr(0, kBlock);
+  }
+
+  // The next chunk's text (whole lines; the last may lack its newline) and the number of the
+  // line before it; false at the end of the file. Throws core::InputError naming the file (and
+  // the line, for a line over kMaxLine).
+  bool next(std::string& text, std::uint64_t& first_line) {
+    std::size_t lines = 0, scan = pos_;
+    for (;;) {
+      while (lines < kChunk) {
+        const void* nl = std::memchr(buf_.data() + scan, '\n', buf_.size() - scan);
+        if (!nl) break;
+        const std::size_t end = std::size_t(static_cast<const char*>(nl) - buf_.data()) + 1;
+        if (end - scan > kMaxLine) too_long(lines);
+        scan = end;
+        ++lines;
+      }
+      if (lines == kChunk || eof_) break;
+      if (buf_.size() - scan > kMaxLine) too_long(lines);
+      buf_.erase(0, pos_);  // keep only what is not handed out yet
+      scan -= pos_;
+      pos_ = 0;
+      read_more();
+    }
+    if (lines < kChunk && scan < buf_.size()) {  // the last line, without a newline
+      if (buf_.size() - scan > kMaxLine) too_long(lines);
+      scan = buf_.size();
+      ++lines;
+    }
+    if (scan == pos_) return false;
+    text.assign(buf_, pos_, scan - pos_);
+    first_line = line_;
+    line_ += lines;
+    pos_ = scan;
+    return true;
+  }
+
+ private:
+  [[noreturn]] void too_long(std::size_t lines_before) {
+    throw core::InputError::at_line(path_, line_ + lines_before + 1,
+                                    "line longer than " + std::to_string(kMaxLine >> 20) + " MB");
+  }
+  void read_more() {
+    const std::size_t used = buf_.size();
+    buf_.resize(used + kBlock);
+    ssize_t n;
+    do n = ::read(fd_, buf_.data() + used, kBlock);
+    while (n < 0 && errno == EINTR);
+    if (n < 0) {
+      const int e = errno;
+      buf_.resize(used);
+      throw core::InputError::in(path_, std::string("cannot read: ") + std::strerror(e));
+    }
+    buf_.resize(used + std::size_t(n));
+    if (n == 0) eof_ = true;
+  }
+
+  std::string path_;
+  int fd_ = -1;
+  std::string buf_;
+  std::size_t pos_ = 0;
+  std::uint64_t line_ = 0;
+  bool eof_ = false;
+};
+
+// Reader -> parser workers -> ordered slots -> Store::store_findings. A worker takes the next
+// chunk from the reader (under the lock: reading is cheap, parsing is not), parses and
+// serializes it; the store takes chunks in file order. A read or parse error is rethrown when
+// the store reaches its chunk, so the store rolls the whole file back.
+IngestStats store_pipelined(Store& store, ChunkReader& reader, const std::string& source) {
   struct Chunk {
-    std::size_t begin = 0, end = 0;
-    std::uint64_t first_line = 0;  // line number before the chunk's first line
     bool ready = false;
     std::vector<Store::Prepared> findings;
     std::exception_ptr error;
   };
-  std::vector<Chunk> chunks;
-  {
-    std::size_t pos = 0, lines = 0;
-    std::uint64_t line = 0;
-    Chunk c;
-    while (pos < text.size()) {
-      const void* nl = std::memchr(text.data() + pos, '\n', text.size() - pos);
-      pos = nl ? std::size_t(static_cast<const char*>(nl) - text.data()) + 1 : text.size();
-      ++line;
-      if (++lines == kChunk) {
-        c.end = pos;
-        chunks.push_back(std::move(c));
-        c = Chunk{};
-        c.begin = pos;
-        c.first_line = line;
-        lines = 0;
-      }
-    }
-    c.end = text.size();
-    if (c.end > c.begin) chunks.push_back(std::move(c));
-  }
-
+  std::map<std::size_t, Chunk> slots;  // by chunk number, while read and not yet stored
   std::mutex m;
   std::condition_variable cv;
   std::size_t next_chunk = 0, consumed = 0;
-  bool cancel = false;
+  bool cancel = false, read_all = false;
   auto work = [&] {
+    std::string text;
     for (;;) {
       std::size_t i;
+      std::uint64_t first_line = 0;
+      std::exception_ptr error;
       {
         std::unique_lock lk(m);
         // Stay at most kQueueDepth chunks per worker ahead of the store: bounded memory.
-        cv.wait(lk, [&] { return cancel || next_chunk >= chunks.size() || next_chunk < consumed + kQueueDepth * 2; });
-        if (cancel || next_chunk >= chunks.size()) return;
+        cv.wait(lk, [&] { return cancel || read_all || next_chunk < consumed + kQueueDepth * 2; });
+        if (cancel || read_all) return;
+        try {
+          if (!reader.next(text, first_line)) {
+            read_all = true;
+            cv.notify_all();
+            return;
+          }
+        } catch (...) {
+          error = std::current_exception();
+          read_all = true;
+        }
         i = next_chunk++;
+        slots[i];
+        if (error) {
+          slots[i].error = error;
+          slots[i].ready = true;
+          cv.notify_all();
+          return;
+        }
       }
-      Chunk& c = chunks[i];
       std::vector<Store::Prepared> out;
-      std::exception_ptr error;
       try {
-        FindingLines lines(text.substr(c.begin, c.end - c.begin), source, c.first_line);
+        FindingLines lines(text, source, first_line);
         std::vector<core::Finding> parsed;
         parsed.reserve(kChunk);
         while (lines.next(parsed, kChunk)) {
@@ -93,6 +176,7 @@ IngestStats store_pipelined(Store& store, std::string_view text, const std::stri
         error = std::current_exception();
       }
       std::lock_guard lk(m);
+      Chunk& c = slots[i];
       c.findings = std::move(out);
       c.error = error;
       c.ready = true;
@@ -104,12 +188,15 @@ IngestStats store_pipelined(Store& store, std::string_view text, const std::stri
   for (unsigned w = 0; w < n_workers; ++w) workers.emplace_back(work);
   auto next = [&](std::vector<Store::Prepared>& out) {
     std::unique_lock lk(m);
-    if (consumed >= chunks.size()) return false;
-    Chunk& c = chunks[consumed];
-    cv.wait(lk, [&] { return c.ready; });
-    if (c.error) std::rethrow_exception(c.error);
-    out = std::move(c.findings);
-    c.findings = {};
+    cv.wait(lk, [&] {
+      auto it = slots.find(consumed);
+      return (it != slots.end() && it->second.ready) || (read_all && consumed >= next_chunk);
+    });
+    auto it = slots.find(consumed);
+    if (it == slots.end()) return false;  // everything read was stored
+    if (it->second.error) std::rethrow_exception(it->second.error);
+    out = std::move(it->second.findings);
+    slots.erase(it);
     ++consumed;
     cv.notify_all();
     return true;
@@ -203,11 +290,11 @@ IngestStats ingest(const std::string& url, const std::vector<std::string>& files
     }
     inventory_done = true;
     for (; next < files.size(); ++next) {
-      const std::string text = read_file(files[next]);
-      if (looks_like_snapshot(text))
-        add(total, store->store(parse_input(text, files[next])));
+      ChunkReader reader(files[next]);
+      if (looks_like_snapshot(reader.head()))  // one JSON object, read whole
+        add(total, store->store(parse_input(read_file(files[next]), files[next])));
       else
-        add(total, store_pipelined(*store, text, files[next]));
+        add(total, store_pipelined(*store, reader, files[next]));
     }
   } catch (const Unreachable& e) {
     // The file in flight was rolled back with the connection; it and the rest go to the spool.

@@ -6,6 +6,8 @@
 #include <type_traits>
 #include <vector>
 
+#include "store_schema.hpp"
+
 namespace sg::fleet {
 namespace {
 
@@ -86,8 +88,8 @@ AggregateStatements prepare_aggregates(db::Connection& c) {
       "INSERT INTO agg_types (attr, plane, type, n) VALUES ($1,$2,$3,$4)"
       " ON CONFLICT (attr, plane, type) DO UPDATE SET n = agg_types.n + excluded.n");
   s.upsert_corr = c.prepare(
-      "INSERT INTO agg_corr (corr_kind, corr_key, first_attr, multi, n) VALUES ($1,$2,$3,$4,$5)"
-      " ON CONFLICT (corr_kind, corr_key) DO UPDATE SET n = agg_corr.n + excluded.n,"
+      "INSERT INTO agg_corr (corr_hash, corr_kind, first_attr, multi, n) VALUES ($1,$2,$3,$4,$5)"
+      " ON CONFLICT (corr_hash) DO UPDATE SET n = agg_corr.n + excluded.n,"
       " multi = CASE WHEN agg_corr.multi = 1 OR excluded.multi = 1 OR agg_corr.first_attr <> excluded.first_attr"
       " THEN 1 ELSE 0 END");
   s.upsert_time = c.prepare(
@@ -154,9 +156,8 @@ void AggregateDelta::add(const FindingRow& r) {
   type_key += r.type;
   ++types_[type_key];
   if (r.corr_kind != CorrKind::none) {
-    std::string ck(1, char('0' + int(r.corr_kind)));
-    ck += r.corr_key;
-    auto& c = corr_[ck];
+    auto& c = corr_[correlation_hash(int(r.corr_kind), r.corr_key)];
+    c.kind = int(r.corr_kind);
     if (c.n == 0) c.first_attr = attr;
     else if (c.first_attr != attr) c.multi = true;
     ++c.n;
@@ -202,8 +203,8 @@ void AggregateDelta::flush_postgres(db::Connection& c, const AggregateStatements
          " critical_type TEXT, critical_plane TEXT, critical_ids TEXT, high_ids TEXT, medium_ids TEXT)"
          " ON COMMIT DELETE ROWS");
   c.exec("CREATE TEMP TABLE IF NOT EXISTS sg_types (attr TEXT, plane TEXT, type TEXT, n BIGINT) ON COMMIT DELETE ROWS");
-  c.exec("CREATE TEMP TABLE IF NOT EXISTS sg_corr (corr_kind INTEGER, corr_key TEXT, first_attr TEXT, multi INTEGER,"
-         " n BIGINT) ON COMMIT DELETE ROWS");
+  c.exec("CREATE TEMP TABLE IF NOT EXISTS sg_corr (corr_hash BIGINT, corr_kind INTEGER, first_attr TEXT,"
+         " multi INTEGER, n BIGINT) ON COMMIT DELETE ROWS");
   c.exec("TRUNCATE sg_key_names, sg_keys, sg_types, sg_corr");
   std::string data;
   if (!keys_.empty()) {
@@ -247,10 +248,10 @@ void AggregateDelta::flush_postgres(db::Connection& c, const AggregateStatements
   if (!corr_.empty()) {
     data.clear();
     for (const auto& [k, v] : corr_)
-      copy_row(data, {k.substr(0, 1), k.substr(1), v.first_attr, v.multi ? "1" : "0", std::to_string(v.n)});
+      copy_row(data, {std::to_string(k), std::to_string(v.kind), v.first_attr, v.multi ? "1" : "0", std::to_string(v.n)});
     copy_all(c, "COPY sg_corr FROM STDIN", data);
-    c.exec("INSERT INTO agg_corr (corr_kind, corr_key, first_attr, multi, n) SELECT corr_kind, corr_key, first_attr,"
-           " multi, n FROM sg_corr ORDER BY corr_kind, corr_key ON CONFLICT (corr_kind, corr_key) DO UPDATE SET"
+    c.exec("INSERT INTO agg_corr (corr_hash, corr_kind, first_attr, multi, n) SELECT corr_hash, corr_kind, first_attr,"
+           " multi, n FROM sg_corr ORDER BY corr_hash ON CONFLICT (corr_hash) DO UPDATE SET"
            " n = agg_corr.n + excluded.n, multi = CASE WHEN agg_corr.multi = 1 OR excluded.multi = 1 OR"
            " agg_corr.first_attr <> excluded.first_attr THEN 1 ELSE 0 END");
   }
@@ -277,7 +278,7 @@ void AggregateDelta::flush(db::Connection& c, const AggregateStatements& s) {
   }
   for (const auto* e : sorted(corr_)) {
     const auto& v = e->second;
-    c.run(s.upsert_corr, {e->first.substr(0, 1), e->first.substr(1), v.first_attr, v.multi ? "1" : "0",
+    c.run(s.upsert_corr, {std::to_string(e->first), std::to_string(v.kind), v.first_attr, v.multi ? "1" : "0",
                           std::to_string(v.n)});
   }
   for (const auto& [key, n] : time_) c.run(s.upsert_time, {std::to_string(key.first), std::to_string(key.second), std::to_string(n)});

@@ -43,6 +43,7 @@ class AggregateDelta {
  private:
   void flush_postgres(db::Connection& c, const AggregateStatements& s);
   struct Corr {
+    int kind = 0;
     std::string first_attr;
     bool multi = false;
     long long n = 0;
@@ -51,7 +52,7 @@ class AggregateDelta {
   // 10^5 findings: tens of thousands of distinct correlation keys); sorted when flushed.
   std::unordered_map<std::string, KeyAggregate> keys_;
   std::unordered_map<std::string, long long> types_;  // attr NUL plane NUL type (NUL is refused in findings)
-  std::unordered_map<std::string, Corr> corr_;        // corr kind digit + corr key
+  std::unordered_map<long long, Corr> corr_;          // by correlation_hash()
   std::map<std::pair<core::Micros, int>, long long> time_;  // hour, severity (few: an ordered map is fine)
   int select_keys_in_ = -1;  // PostgreSQL: prepared at the first flush
 };

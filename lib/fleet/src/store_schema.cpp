@@ -1,12 +1,18 @@
 // Schema creation, version check and migration. A store says which version wrote it
-// (store_meta.schema_version); version 1 stores (no store_meta) are migrated by adding the
-// attribution column and building the aggregates from the findings once.
+// (store_meta.schema_version; version 1 stores have none). Versions 1 and 2 are migrated when
+// opened for writing, in one transaction: the findings and their bodies are copied into one
+// version 3 `findings` table (the attribution key computed for version 1), and the aggregates
+// are built from it once.
 #include "store_schema.hpp"
 
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
 #include <map>
 #include <stdexcept>
 
 #include "store_aggregates.hpp"
+#include "supplyguard/core/time.hpp"
 
 namespace sg::fleet {
 namespace {
@@ -18,14 +24,6 @@ constexpr const char* kTables[] = {
     " PRIMARY KEY (host, origin))",
     "CREATE TABLE IF NOT EXISTS addresses ("
     " address TEXT NOT NULL, origin TEXT NOT NULL, host TEXT NOT NULL, PRIMARY KEY (address, origin))",
-    // attr: the attribution key (attribution_key()), what host pages and aggregates go by.
-    "CREATE TABLE IF NOT EXISTS findings ("
-    " id TEXT PRIMARY KEY, named_host TEXT NOT NULL, address TEXT NOT NULL, plane TEXT NOT NULL,"
-    " type TEXT NOT NULL, severity INTEGER NOT NULL, first_seen BIGINT, last_seen BIGINT,"
-    " corr_kind INTEGER NOT NULL, corr_key TEXT NOT NULL, model_hint TEXT NOT NULL,"
-    " source TEXT NOT NULL, attr TEXT NOT NULL DEFAULT '')",
-    // Bodies apart from the light columns: verdicts scan `findings` without paging through JSON.
-    "CREATE TABLE IF NOT EXISTS finding_bodies (id TEXT PRIMARY KEY, body TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS snapshots ("
     " host TEXT NOT NULL, source TEXT NOT NULL, ingested_at TEXT NOT NULL, PRIMARY KEY (host, source))",
     "CREATE TABLE IF NOT EXISTS ingested_files ("
@@ -33,7 +31,15 @@ constexpr const char* kTables[] = {
     " findings_present BIGINT NOT NULL, snapshots BIGINT NOT NULL, hosts BIGINT NOT NULL)",
 };
 
-constexpr const char* kVersion2[] = {
+// attr: the attribution key (attribution_key()), what host pages and aggregates go by.
+constexpr const char* kFindingColumns =
+    " id TEXT NOT NULL, named_host TEXT NOT NULL, address TEXT NOT NULL, plane TEXT NOT NULL,"
+    " type TEXT NOT NULL, severity INTEGER NOT NULL, first_seen BIGINT, last_seen BIGINT,"
+    " corr_kind INTEGER NOT NULL, corr_key TEXT NOT NULL, corr_hash BIGINT NOT NULL, model_hint TEXT NOT NULL,"
+    " source TEXT NOT NULL, attr TEXT NOT NULL, body TEXT NOT NULL";
+
+// The aggregates (version 2 on, agg_corr keyed by corr_hash since 3) and the findings indexes.
+constexpr const char* kAggregates[] = {
     "CREATE TABLE IF NOT EXISTS agg_keys ("
     " attr TEXT PRIMARY KEY, findings BIGINT NOT NULL, worst INTEGER, medium BIGINT NOT NULL,"
     " high BIGINT NOT NULL, critical BIGINT NOT NULL, high_planes INTEGER NOT NULL, model_hint TEXT NOT NULL,"
@@ -42,15 +48,41 @@ constexpr const char* kVersion2[] = {
     "CREATE TABLE IF NOT EXISTS agg_types ("
     " attr TEXT NOT NULL, plane TEXT NOT NULL, type TEXT NOT NULL, n BIGINT NOT NULL, PRIMARY KEY (attr, plane, type))",
     // multi: the key was seen from more than one attribution key, so it may reach K >= 2 hosts.
+    // Keyed by the hash: an 8-byte key instead of a destination or a JSON change description.
     "CREATE TABLE IF NOT EXISTS agg_corr ("
-    " corr_kind INTEGER NOT NULL, corr_key TEXT NOT NULL, first_attr TEXT NOT NULL, multi INTEGER NOT NULL,"
-    " n BIGINT NOT NULL, PRIMARY KEY (corr_kind, corr_key))",
+    " corr_hash BIGINT NOT NULL, corr_kind INTEGER NOT NULL, first_attr TEXT NOT NULL, multi INTEGER NOT NULL,"
+    " n BIGINT NOT NULL, PRIMARY KEY (corr_hash))",
     "CREATE TABLE IF NOT EXISTS agg_time ("
     " bucket BIGINT NOT NULL, severity INTEGER NOT NULL, n BIGINT NOT NULL, PRIMARY KEY (bucket, severity))",
     "CREATE INDEX IF NOT EXISTS agg_corr_multi ON agg_corr (multi) WHERE multi = 1",
     "CREATE INDEX IF NOT EXISTS findings_attr ON findings (attr)",
-    "CREATE INDEX IF NOT EXISTS findings_corr ON findings (corr_key) WHERE corr_kind > 0",
+    // Correlation members by hash (members are filtered by kind and key when read).
+    "CREATE INDEX IF NOT EXISTS findings_corr ON findings (corr_hash) WHERE corr_kind > 0",
 };
+
+void create_findings(db::Connection& c) {
+  if (c.dialect() == "postgresql") {
+    c.exec(std::string("CREATE TABLE IF NOT EXISTS findings (") + kFindingColumns +
+           ", day INTEGER NOT NULL, PRIMARY KEY (id, day)) PARTITION BY RANGE (day)");
+    c.exec("CREATE TABLE IF NOT EXISTS findings_undated PARTITION OF findings FOR VALUES FROM (MINVALUE) TO (" +
+           std::to_string(kUndatedDay + 1) + ")");
+  } else {
+    // The id index is the primary key's; the rows go in rowid order, i.e. as inserted.
+    c.exec(std::string("CREATE TABLE IF NOT EXISTS findings (") + kFindingColumns + ", PRIMARY KEY (id))");
+  }
+}
+
+void create_aggregates(db::Connection& c) {
+  // SQLite: the small aggregate rows live in their primary key's B-tree (WITHOUT ROWID), one
+  // B-tree write per upsert instead of two.
+  for (const char* sql : kAggregates) {
+    std::string text = sql;
+    if (c.dialect() == "sqlite" && text.rfind("CREATE TABLE IF NOT EXISTS agg_keys", 0) != 0 &&
+        text.rfind("CREATE TABLE", 0) == 0)
+      text += " WITHOUT ROWID";
+    c.exec(text);
+  }
+}
 
 bool table_exists(db::Connection& c, const std::string& table) {
   const int q = c.prepare(c.dialect() == "postgresql"
@@ -72,7 +104,116 @@ int stored_version(db::Connection& c) {
   return table_exists(c, "findings") ? 1 : 0;
 }
 
+long long day_of(const std::optional<std::string>& first_seen, const std::optional<std::string>& last_seen) {
+  const auto& t = last_seen ? last_seen : first_seen;
+  if (!t) return kUndatedDay;
+  const long long us = std::strtoll(t->c_str(), nullptr, 10);
+  return us >= 0 ? us / kDayMicros : -((-us + kDayMicros - 1) / kDayMicros);  // floor
+}
+
+// Version 1 or 2 -> 3: `findings` and `finding_bodies` become one `findings` (with corr_hash;
+// partitioned on PostgreSQL), copied row by row (the hash is computed here, not in SQL).
+void migrate_findings(db::Connection& c, int from) {
+  const bool pg = c.dialect() == "postgresql";
+  c.exec("DROP INDEX IF EXISTS findings_attr");
+  c.exec("DROP INDEX IF EXISTS findings_corr");
+  c.exec("ALTER TABLE findings RENAME TO findings_old");
+  if (pg) c.exec("ALTER TABLE findings_old RENAME CONSTRAINT findings_pkey TO findings_old_pkey");
+  c.exec("DROP TABLE IF EXISTS agg_corr");  // rebuilt, keyed by hash
+  create_findings(c);
+  const std::string attr = from == 1 ? "CASE WHEN f.named_host <> '' THEN 'h:' || f.named_host"
+                                       " WHEN f.address <> '' THEN 'a:' || f.address ELSE 'u:' END"
+                                     : "f.attr";
+  const int select = c.prepare(
+      "SELECT f.id, f.named_host, f.address, f.plane, f.type, f.severity, f.first_seen, f.last_seen, f.corr_kind,"
+      " f.corr_key, f.model_hint, f.source, " + attr + ", b.body FROM findings_old f JOIN finding_bodies b ON b.id = f.id");
+  std::string cols = "id, named_host, address, plane, type, severity, first_seen, last_seen, corr_kind, corr_key,"
+                     " model_hint, source, attr, body, corr_hash";
+  std::string values = "$1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15";
+  if (pg) {
+    cols += ", day";
+    values += ",$16";
+  }
+  const int insert = c.prepare("INSERT INTO findings (" + cols + ") VALUES (" + values + ")");
+  std::vector<db::Row> rows;  // PostgreSQL returns the whole result anyway; SQLite reads as it goes
+  std::vector<long long> days;
+  auto put = [&](db::Row row) {
+    const int kind = std::atoi(row[8].value_or("0").c_str());
+    row.push_back(std::to_string(correlation_hash(kind, row[9].value_or(""))));
+    if (pg) {
+      const long long d = day_of(row[6], row[7]);
+      if (std::find(days.begin(), days.end(), d) == days.end()) {
+        ensure_partitions(c, {d});
+        days.push_back(d);
+      }
+      row.push_back(std::to_string(d));
+    }
+    c.run(insert, row);
+  };
+  if (pg) {
+    c.query(select, {}, [&](const db::Row& r) { rows.push_back(r); });
+    for (auto& r : rows) put(std::move(r));
+  } else {
+    c.query(select, {}, [&](const db::Row& r) { put(r); });
+  }
+  c.exec("DROP TABLE findings_old");
+  c.exec("DROP TABLE finding_bodies");
+}
+
 }  // namespace
+
+std::string day_expression(const std::string& prefix) {
+  const std::string t = "coalesce(" + prefix + "last_seen, " + prefix + "first_seen)";
+  return "CASE WHEN " + t + " IS NULL THEN " + std::to_string(kUndatedDay) + " ELSE floor(" + t + " / " +
+         std::to_string(kDayMicros) + ".0)::integer END";
+}
+
+std::vector<std::pair<long long, std::string>> day_partitions(db::Connection& c) {
+  std::vector<std::pair<long long, std::string>> out;
+  // The bound is read back from the catalog: the partitions' names are for people.
+  c.query(c.prepare("SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i"
+                    " JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'findings'::regclass"),
+          {}, [&](const db::Row& r) {
+            const std::string bound = r[1].value_or("");  // FOR VALUES FROM (20425) TO (20426)
+            const auto at = bound.find("FROM (");
+            if (at == std::string::npos || bound.compare(at + 6, 8, "MINVALUE") == 0) return;
+            out.emplace_back(std::strtoll(bound.c_str() + at + 6, nullptr, 10), r[0].value_or(""));
+          });
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+void ensure_partitions(db::Connection& c, const std::vector<long long>& days) {
+  std::vector<long long> have;
+  for (const auto& p : day_partitions(c)) have.push_back(p.first);
+  for (const long long d : days) {
+    if (d == kUndatedDay || std::find(have.begin(), have.end(), d) != have.end()) continue;
+    std::string name = "findings_";
+    if (d >= 0) {
+      const std::string iso = core::format_iso8601(d * kDayMicros);  // 2026-12-03T00:00:00Z
+      for (char ch : iso.substr(0, 10))
+        if (ch != '-') name += ch;
+    } else {
+      name += "m" + std::to_string(-d);
+    }
+    c.exec("CREATE TABLE IF NOT EXISTS " + name + " (LIKE findings INCLUDING DEFAULTS)");
+    c.exec("ALTER TABLE findings ATTACH PARTITION " + name + " FOR VALUES FROM (" + std::to_string(d) + ") TO (" +
+           std::to_string(d + 1) + ")");
+    have.push_back(d);
+  }
+}
+
+long long correlation_hash(int corr_kind, const std::string& corr_key) {
+  if (corr_kind == 0) return 0;
+  std::uint64_t h = 14695981039346656037ull;
+  auto mix = [&](unsigned char ch) {
+    h ^= ch;
+    h *= 1099511628211ull;
+  };
+  mix(static_cast<unsigned char>('0' + corr_kind));
+  for (const char ch : corr_key) mix(static_cast<unsigned char>(ch));
+  return static_cast<long long>(h);
+}
 
 void prepare_schema(db::Connection& c, bool read_only) {
   if (read_only) {
@@ -96,22 +237,10 @@ void prepare_schema(db::Connection& c, bool read_only) {
                              std::to_string(kSchemaVersion) + " and will not touch it");
   if (v == kSchemaVersion) return tx.commit();
   for (const char* sql : kTables) c.exec(sql);
-  if (v == 1) {  // a version 1 store: add the attribution column, fill it from the light columns
-    c.exec("ALTER TABLE findings ADD COLUMN attr TEXT NOT NULL DEFAULT ''");
-    c.exec("UPDATE findings SET attr = CASE WHEN named_host <> '' THEN 'h:' || named_host"
-           " WHEN address <> '' THEN 'a:' || address ELSE 'u:' END");
-  }
-  // SQLite: the small aggregate rows live in their primary key's B-tree (WITHOUT ROWID), one
-  // B-tree write per upsert instead of two. Same columns and statements either way, so a store
-  // created before keeps working as it is.
-  for (const char* sql : kVersion2) {
-    std::string text = sql;
-    if (c.dialect() == "sqlite" && text.rfind("CREATE TABLE IF NOT EXISTS agg_keys", 0) != 0 &&
-        text.rfind("CREATE TABLE", 0) == 0)
-      text += " WITHOUT ROWID";
-    c.exec(text);
-  }
-  if (v == 1) rebuild_aggregates(c);
+  if (v == 0) create_findings(c);
+  else migrate_findings(c, v);  // 1 or 2: one findings table with the bodies, in one transaction
+  create_aggregates(c);
+  if (v != 0) rebuild_aggregates(c);
   c.exec("INSERT INTO store_meta (key, value) VALUES ('schema_version', '" + std::to_string(kSchemaVersion) +
          "') ON CONFLICT (key) DO UPDATE SET value = excluded.value");
   tx.commit();
@@ -121,9 +250,9 @@ void rebuild_aggregates(db::Connection& c) {
   for (const char* t : {"agg_keys", "agg_types", "agg_corr", "agg_time"}) c.exec(std::string("DELETE FROM ") + t);
   c.exec("INSERT INTO agg_types (attr, plane, type, n) SELECT attr, plane, type, count(*) FROM findings"
          " GROUP BY attr, plane, type");
-  c.exec("INSERT INTO agg_corr (corr_kind, corr_key, first_attr, multi, n)"
-         " SELECT corr_kind, corr_key, min(attr), CASE WHEN count(DISTINCT attr) > 1 THEN 1 ELSE 0 END, count(*)"
-         " FROM findings WHERE corr_kind > 0 GROUP BY corr_kind, corr_key");
+  c.exec("INSERT INTO agg_corr (corr_hash, corr_kind, first_attr, multi, n)"
+         " SELECT corr_hash, min(corr_kind), min(attr), CASE WHEN count(DISTINCT attr) > 1 THEN 1 ELSE 0 END, count(*)"
+         " FROM findings WHERE corr_kind > 0 GROUP BY corr_hash");
   const std::string h = std::to_string(kHour), t = "coalesce(first_seen, last_seen)";
   c.exec("INSERT INTO agg_time (bucket, severity, n) SELECT b, severity, count(*) FROM (SELECT CASE WHEN " + t +
          " >= 0 THEN " + t + " / " + h + " * " + h + " ELSE (" + t + " - " + h + " + 1) / " + h + " * " + h +

@@ -1,5 +1,5 @@
 // The store at scale, on both backends: verdicts from the aggregates kept at ingest equal the
-// verdicts recomputed from every finding; a version 1 store is migrated, a newer one refused;
+// verdicts recomputed from every finding; version 1 and 2 stores are migrated, a newer one refused;
 // pages and host lookups; retention; and many writers at once while the dashboard is read.
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <atomic>
 #include <chrono>
 #include <random>
@@ -161,28 +162,61 @@ TEST_P(FleetScale, PagesAndHostFindingsByIndex) {
   EXPECT_EQ(store->find(by_model, [&](const std::string& h) { return model[h]; }).findings.size(), expected);
 }
 
-TEST_P(FleetScale, OlderStoreIsMigratedNewerRefused) {
-  auto o = options();
-  o.inventory = file("hosts.csv", inventory(12));
-  ingest(url(), {file("a.jsonl", test::lines(fleet_findings(12, 400, 5)))}, o);
-  const Assessment before = Store::open(url())->assess();
-  const bool pg = GetParam() == "postgresql";
-  {  // back to what version 1 wrote: no store_meta, no aggregates, no attr column
-    auto c = pg ? db::open_postgres(url()) : db::open_sqlite(url().substr(7));
+// tests/fleet/store/data/fleet-v2.db is the demo fleet's store (demo/fleet.sh: 60 hosts, 36
+// findings, 60 snapshots) as schema version 2 wrote it, fleet-v2.sql its dump (loaded into
+// PostgreSQL), and fleet-v2.{verdict,correlate}.jsonl what `fleet verdict` / `fleet correlate`
+// printed over it then. A version 1 store is that store without what version 2 added.
+void load_v2_fixture(const std::string& backend, const std::string& url, bool as_v1) {
+  const std::string data = std::string(SG_SOURCE_DIR) + "/tests/fleet/store/data/";
+  const bool pg = backend == "postgresql";
+  if (!pg) std::filesystem::copy_file(data + "fleet-v2.db", url.substr(7), std::filesystem::copy_options::overwrite_existing);
+  auto c = pg ? db::open_postgres(url) : db::open_sqlite(url.substr(7));
+  if (pg) c->exec(test::slurp(data + "fleet-v2.sql"));
+  if (as_v1) {  // what version 1 wrote: no store_meta, no aggregates, no attr column
     for (const char* t : {"store_meta", "agg_keys", "agg_types", "agg_corr", "agg_time"})
       c->exec(std::string("DROP TABLE ") + t);
     c->exec("DROP INDEX findings_attr");
+    c->exec("DROP INDEX findings_corr");
     c->exec("ALTER TABLE findings DROP COLUMN attr");
   }
-  try {
-    Store::open(url(), {}, /*read_only=*/true);
-    ADD_FAILURE() << "a version 1 store opened read-only";
-  } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("schema version 1"), std::string::npos) << e.what();
+}
+
+TEST_P(FleetScale, OlderStoresAreMigratedNewerRefused) {
+  const std::string data = std::string(SG_SOURCE_DIR) + "/tests/fleet/store/data/";
+  const bool pg = GetParam() == "postgresql";
+  for (const int version : {2, 1}) {
+    SCOPED_TRACE("version " + std::to_string(version));
+    if (pg) {  // a fresh schema for each round
+      auto c = db::open_postgres(url());
+      c->exec("DROP SCHEMA public CASCADE; CREATE SCHEMA public");
+    }
+    load_v2_fixture(GetParam(), url(), version == 1);
+    try {
+      Store::open(url(), {}, /*read_only=*/true);
+      ADD_FAILURE() << "an old store opened read-only";
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find("schema version " + std::to_string(version)), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("open it once for writing"), std::string::npos) << e.what();
+    }
+    // Opened for writing: migrated, and the verdicts and correlations are what version 2 printed.
+    const auto v = test::run(test::supplyguard() + " fleet verdict --db '" + url() + "'");
+    EXPECT_EQ(v.code, 0) << v.err;
+    EXPECT_EQ(v.out, test::slurp(data + "fleet-v2.verdict.jsonl"));
+    const auto c = test::run(test::supplyguard() + " fleet correlate --db '" + url() + "'");
+    EXPECT_EQ(c.code, 0) << c.err;
+    EXPECT_EQ(c.out, test::slurp(data + "fleet-v2.correlate.jsonl"));
+    auto store = Store::open(url(), {}, /*read_only=*/true);  // now version 3
+    const FleetView all = store->load_view();
+    EXPECT_EQ(all.findings.size() - all.correlations.size(), 36u);
+    expect_same(store->assess(), all);
+    // Re-ingesting what is stored adds nothing: the ids survived the migration.
+    std::vector<core::Finding> stored;
+    for (const auto& sf : all.findings)
+      if (sf.finding.plane != core::Plane::fleet) stored.push_back(sf.finding);
+    const auto st = ingest(url(), {file("again.jsonl", test::lines(stored))}, options());
+    EXPECT_EQ(st.findings_added, 0u);
+    EXPECT_EQ(st.findings_already_present, 36u);
   }
-  const FleetView migrated = Store::open(url())->load_view();
-  expect_same(before, migrated);
-  expect_same(Store::open(url())->assess(), migrated);
   {
     auto c = pg ? db::open_postgres(url()) : db::open_sqlite(url().substr(7));
     c->exec("UPDATE store_meta SET value = '9' WHERE key = 'schema_version'");
@@ -191,7 +225,8 @@ TEST_P(FleetScale, OlderStoreIsMigratedNewerRefused) {
     Store::open(url());
     ADD_FAILURE() << "a version 9 store was opened";
   } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("newer supplyguard"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("schema version 9 was written by a newer supplyguard"), std::string::npos)
+        << e.what();
   }
 }
 
@@ -210,6 +245,116 @@ TEST_P(FleetScale, PruneDeletesOldFindingsAndRebuildsAggregates) {
   EXPECT_EQ(v.findings.size() - v.correlations.size(), 101u);
   expect_same(store->assess(), v);
   EXPECT_EQ(store->overview().stored_findings, std::optional<std::size_t>(101));
+}
+
+// Findings spread over five whole days from midnight UTC (one every 30 min), every 40th undated.
+std::vector<core::Finding> dated_findings(unsigned seed, core::Micros midnight) {
+  auto all = fleet_findings(8, 240, seed);
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    if (i % 40 == 0) {
+      all[i].first_seen.reset();
+      all[i].last_seen.reset();
+      continue;
+    }
+    all[i].first_seen = midnight + core::Micros(i) * 1'800'000'000;
+    all[i].last_seen = *all[i].first_seen + 600'000'000;
+  }
+  return all;
+}
+
+constexpr core::Micros kMidnight = 1793577600'000'000;  // 2026-11-02T00:00:00Z
+constexpr core::Micros kDayUs = 86'400'000'000;
+
+long long count_of(db::Connection& c, const std::string& sql) {
+  long long n = -1;
+  c.query(c.prepare(sql), {}, [&](const db::Row& r) { n = std::atoll(r[0].value_or("-1").c_str()); });
+  return n;
+}
+
+std::vector<std::string> partitions(db::Connection& c) {
+  std::vector<std::string> out;
+  c.query(c.prepare("SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
+                    " WHERE i.inhparent = 'findings'::regclass ORDER BY 1"),
+          {}, [&](const db::Row& r) { out.push_back(r[0].value_or("")); });
+  return out;
+}
+
+// PostgreSQL keeps one partition of `findings` per day, undated findings in findings_undated;
+// prune drops the partitions of whole days before the cut and deletes rows only from the day the
+// cut falls in. On SQLite the same prune deletes rows; the outcome is the same on both.
+TEST_P(FleetScale, PruneDropsWholeDaysKeepsUndatedAndTheCutDay) {
+  const auto all = dated_findings(13, kMidnight);
+  auto o = options();
+  o.inventory = file("hosts.csv", inventory(8));
+  ingest(url(), {file("a.jsonl", test::lines(all))}, o);
+  const bool pg = GetParam() == "postgresql";
+  if (pg) {
+    auto c = db::open_postgres(url());
+    EXPECT_EQ(partitions(*c), (std::vector<std::string>{"findings_20261102", "findings_20261103", "findings_20261104",
+                                                         "findings_20261105", "findings_20261106", "findings_undated"}));
+    EXPECT_EQ(count_of(*c, "SELECT count(*) FROM findings_undated"), 6);
+  }
+  const core::Micros cut = kMidnight + 2 * kDayUs + 12 * 3'600'000'000LL;  // noon of the third day
+  std::size_t older = 0;
+  for (const auto& f : all) older += f.last_seen && *f.last_seen < cut;
+  auto store = Store::open(url());
+  EXPECT_EQ(store->prune(cut), older);
+  const FleetView v = store->load_view();
+  EXPECT_EQ(v.findings.size() - v.correlations.size(), all.size() - older);
+  for (const auto& sf : v.findings)
+    if (sf.finding.plane != core::Plane::fleet && sf.finding.last_seen) {
+      EXPECT_GE(*sf.finding.last_seen, cut);
+    }
+  expect_same(store->assess(), v);
+  EXPECT_EQ(store->overview().stored_findings, std::optional<std::size_t>(all.size() - older));
+  if (pg) {
+    auto c = db::open_postgres(url());
+    EXPECT_EQ(partitions(*c), (std::vector<std::string>{"findings_20261104", "findings_20261105", "findings_20261106",
+                                                         "findings_undated"}));
+    EXPECT_EQ(count_of(*c, "SELECT count(*) FROM findings_undated"), 6);
+  }
+  // Findings of a pruned day come back if ingested again (their partition is made anew).
+  const auto st = ingest(url(), {file("a.jsonl", test::lines(all))}, options());
+  EXPECT_EQ(st.findings_added, older);
+  EXPECT_EQ(st.findings_already_present, all.size() - older);
+}
+
+// Two sensors writing overlapping findings (over several days, some undated) at once, then again:
+// every finding is stored once, in its day's partition on PostgreSQL.
+TEST_P(FleetScale, SameFindingsFromTwoSensorsAreStoredOnce) {
+  const auto all = dated_findings(17, kMidnight);
+  std::vector<core::Finding> a(all.begin(), all.begin() + 160), b(all.begin() + 80, all.end());
+  std::shuffle(a.begin(), a.end(), std::mt19937(1));
+  std::shuffle(b.begin(), b.end(), std::mt19937(2));
+  const std::string fa = file("a.jsonl", test::lines(a)), fb = file("b.jsonl", test::lines(b));
+  auto o = options();
+  o.inventory = file("hosts.csv", inventory(8));
+  ingest(url(), {}, o);
+  for (int round = 0; round < 2; ++round) {
+    IngestStats sa, sb;
+    auto oa = options(), ob = options();
+    oa.spool = path("spool-a.jsonl");
+    ob.spool = path("spool-b.jsonl");
+    std::thread ta([&] { sa = ingest(url(), {fa}, oa); });
+    std::thread tb([&] { sb = ingest(url(), {fb}, ob); });
+    ta.join();
+    tb.join();
+    EXPECT_EQ(sa.spooled + sb.spooled, 0u);
+    EXPECT_EQ(sa.findings_added + sb.findings_added, round == 0 ? all.size() : 0u);
+    EXPECT_EQ(sa.findings_added + sa.findings_already_present, a.size());
+    EXPECT_EQ(sb.findings_added + sb.findings_already_present, b.size());
+  }
+  auto store = Store::open(url());
+  const FleetView v = store->load_view();
+  EXPECT_EQ(v.findings.size() - v.correlations.size(), all.size());
+  expect_same(store->assess(), v);
+  if (GetParam() == "postgresql") {
+    auto c = db::open_postgres(url());
+    EXPECT_EQ(count_of(*c, "SELECT count(DISTINCT id) FROM findings"), static_cast<long long>(all.size()));
+    EXPECT_EQ(count_of(*c, "SELECT count(*) FROM findings"), static_cast<long long>(all.size()));
+    EXPECT_EQ(count_of(*c, "SELECT count(*) FROM findings_undated"), 6);
+    EXPECT_EQ(count_of(*c, "SELECT count(*) FROM findings_20261103"), 47);  // 48 a day, one undated
+  }
 }
 
 // 8 `fleet ingest` processes write overlapping batches at once while `supplyguard serve` is read

@@ -67,6 +67,37 @@ TEST_P(FleetStore, BadLineRollsBackItsWholeFileEarlierFilesStay) {
   EXPECT_EQ(view.findings[0].finding.subject, "10.1.0.11 -> 203.0.113.1:443/tcp");
 }
 
+// Ingest reads a findings file in 1 MB blocks: lines that straddle blocks and a last line with
+// no newline go in whole; a line over 16 MB is an error naming it, and nothing of its file is stored.
+TEST_P(FleetStore, StreamedFileLinesAcrossBlocksAndOverlongLine) {
+  std::vector<core::Finding> many;
+  for (int i = 0; i < 9000; ++i) {  // ~3 MB: several blocks, several chunks
+    auto f = test::egress("10.1.0." + std::to_string(i % 200), "203.0.113." + std::to_string(i % 250), core::Severity::low);
+    f.summary = "finding " + std::to_string(i) + " " + std::string(std::size_t(i % 300), 'x');
+    many.push_back(f);
+  }
+  std::string text = test::lines(many);
+  ASSERT_EQ(text.back(), '\n');
+  text.pop_back();  // the last line ends the file without a newline
+  const auto st = ingest(url(), {file("many.jsonl", text)}, options());
+  EXPECT_EQ(st.findings_added, 9000u);
+  EXPECT_EQ(Store::open(url())->overview().stored_findings, std::optional<std::size_t>(9000));
+
+  auto huge = test::egress("10.1.0.9", "203.0.113.9");
+  huge.summary = std::string(17u << 20, 'y');
+  const auto bad = file("huge.jsonl", test::lines({test::egress("10.1.0.7", "203.0.113.7"),
+                                                   test::egress("10.1.0.8", "203.0.113.8"), huge}));
+  try {
+    ingest(url(), {bad}, options());
+    FAIL() << "expected an InputError";
+  } catch (const core::InputError& e) {
+    EXPECT_EQ(e.where().source, bad);
+    EXPECT_EQ(e.where().line, 3u) << e.what();
+    EXPECT_NE(std::string(e.what()).find("longer than 16 MB"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(Store::open(url())->overview().stored_findings, std::optional<std::size_t>(9000));
+}
+
 TEST_P(FleetStore, AttributionThroughInventoryAndSnapshotsLateInventoryReattributes) {
   auto store = Store::open(url());
   IngestBatch findings;
