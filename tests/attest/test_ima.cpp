@@ -255,5 +255,40 @@ TEST(AttestIma, RuntimePolicyFindsTheChangedModuleAndUnknownFiles) {
   EXPECT_EQ(replay_ima(back.ima.list, kAlgSha256)->pcr, replay_ima(bad.ima.list, kAlgSha256)->pcr);
 }
 
+// A Linux file name is bytes: an IMA entry for "caf\xE9.ko" (Latin-1) must not break the
+// snapshot JSON (to_json(...).dump() threw a type_error; found by fuzz_attest_json). The readable
+// path is written with \xNN, the template data keeps the real bytes, and reading decodes them again.
+TEST(AttestIma, NonUtf8FileNameSurvivesTheSnapshotJson) {
+  test::TempDir dir;
+  const auto c = test::host_config("B", 1);
+  write_host_tree(c, dir.path / c.hostname);
+  CollectOptions o;
+  o.root = dir.path / c.hostname;
+  o.collected_at = "2026-12-01T00:00:00Z";
+  auto s = collect_snapshot(o);
+  const std::string raw = "/lib/modules/caf\xe9\xff.ko";
+  s.ima.present = true;
+  s.ima.list.entries.push_back(make_ima_ng_entry(raw, kAlgSha256, Bytes(32, 5)));
+  std::string text;
+  ASSERT_NO_THROW(text = to_json(s).dump());
+  EXPECT_NE(text.find(R"("path":"/lib/modules/caf\\xE9\\xFF.ko")"), std::string::npos);
+  const auto back = read_snapshot_text(text, "s.json");
+  ASSERT_EQ(back.ima.list.entries.size(), s.ima.list.entries.size());
+  EXPECT_EQ(back.ima.list.entries.back().path, raw);
+  EXPECT_EQ(back.ima.list.entries.back().template_data, s.ima.list.entries.back().template_data);
+}
+
+TEST(AttestIma, TemplateNameThatIsNotPrintableAsciiIsRefused) {
+  Bytes bin = ima_to_binary({{make_ima_ng_entry("/x", kAlgSha256, Bytes(32, 1))}, true, 0});
+  bin[28 + 3] = 0xe9;  // "ima\xE9ng"
+  try {
+    parse_ima_binary(bin, "b.bin");
+    FAIL() << "accepted";
+  } catch (const core::InputError& e) {
+    EXPECT_EQ(e.where().offset, 28u);
+    EXPECT_NE(std::string(e.what()).find("template name is not printable ASCII"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace sg::attest

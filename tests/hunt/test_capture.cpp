@@ -2,8 +2,13 @@
 // non-capture files and unknown link types.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <vector>
 
 #include "scenario_util.hpp"
 #include "supplyguard/core/error.hpp"
@@ -223,6 +228,90 @@ TEST(HuntCapture, CorruptRecordLengthIsNamed) {
   } catch (const sg::core::InputError& e) {
     EXPECT_EQ(e.where().offset, 24u);
     EXPECT_NE(std::string(e.what()).find("capture length 2147483647"), std::string::npos) << e.what();
+  }
+}
+
+// A stream whose reads fail (an I/O error, not an end of file) after `fail_at` bytes: the error
+// names that offset, for classic pcap as for pcapng (the classic reader used to say byte 0).
+namespace {
+struct FailingStream {
+  std::vector<char> bytes;
+  std::size_t fail_at = 0;
+  std::size_t end = 0;  // what seeking to the end reports (0: the real size)
+  std::size_t pos = 0;
+};
+
+std::FILE* failing_stream(FailingStream& s) {
+  cookie_io_functions_t io{};
+  io.read = [](void* c, char* buf, std::size_t n) -> ssize_t {
+    auto& s = *static_cast<FailingStream*>(c);
+    if (s.pos >= s.fail_at) return -1;
+    n = std::min(n, std::min(s.fail_at, s.bytes.size()) - s.pos);  // 0 at the end of the bytes
+    std::memcpy(buf, s.bytes.data() + s.pos, n);
+    s.pos += n;
+    return ssize_t(n);
+  };
+  io.seek = [](void* c, off64_t* off, int whence) -> int {
+    auto& s = *static_cast<FailingStream*>(c);
+    const off64_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? off64_t(s.pos) : off64_t(s.end ? s.end : s.bytes.size());
+    s.pos = std::size_t(base + *off);
+    *off = off64_t(s.pos);
+    return 0;
+  };
+  return fopencookie(&s, "rb", io);
+}
+}  // namespace
+
+TEST(HuntCapture, ReadErrorNamesTheOffsetWhereReadingFailed) {
+  for (auto fmt : {CaptureFormat::pcap, CaptureFormat::pcapng}) {
+    Generated g;
+    generate(small(1, fmt), g, fmt == CaptureFormat::pcap ? ".pcap" : ".pcapng");
+    FailingStream s;
+    {
+      std::ifstream in(g.path, std::ios::binary);
+      s.bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+    ASSERT_GT(s.bytes.size(), 10000u);
+    s.fail_at = s.bytes.size() / 2;
+    std::FILE* f = failing_stream(s);
+    ASSERT_NE(f, nullptr);
+    Recorder r;
+    PacketProcessor proc(FlowConfig{}, r);
+    try {
+      read_capture_stream(f, "io.cap", proc, {}, CaptureReader::automatic);  // closes f
+      FAIL() << "no error on a failing read";
+    } catch (const sg::core::InputError& e) {
+      EXPECT_EQ(e.reason(), "read error");
+      EXPECT_EQ(e.where().source, "io.cap");
+      EXPECT_EQ(e.where().offset, std::optional<std::uint64_t>(s.fail_at)) << e.what();
+    }
+    EXPECT_GT(proc.stats().packets, 10u);  // what came before the failure was read
+  }
+}
+
+// The reader sizes its buffer to the file; a stream that turns out longer than its size said
+// (a file still being written) is read to its end all the same.
+TEST(HuntCapture, StreamLongerThanItsReportedSizeIsReadWhole) {
+  for (auto fmt : {CaptureFormat::pcap, CaptureFormat::pcapng}) {
+    Generated g;
+    generate(small(1, fmt), g, fmt == CaptureFormat::pcap ? ".pcap" : ".pcapng");
+    CaptureStats whole;
+    Recorder r1;
+    read_into(g.path, r1, &whole);
+    FailingStream s;
+    {
+      std::ifstream in(g.path, std::ios::binary);
+      s.bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+    s.fail_at = s.bytes.size() + 1;  // never fails: the end of the bytes comes first
+    s.end = 100;
+    Recorder r2;
+    PacketProcessor proc(FlowConfig{}, r2);
+    read_capture_stream(failing_stream(s), "grow.cap", proc, {}, CaptureReader::automatic);
+    proc.finish();
+    EXPECT_EQ(proc.stats().packets, whole.packets);
+    EXPECT_GT(whole.packets, 100u);
+    EXPECT_EQ(r2.conns.size(), r1.conns.size());
   }
 }
 

@@ -394,6 +394,7 @@ Json to_json(const Baseline& b) {
 }
 
 Baseline baseline_from_json(const Json& j, const std::string& source) { return from_json_impl(j, source); }
+Baseline baseline_from_json(const nlohmann::json& j, const std::string& source) { return from_json_impl(j, source); }
 
 Baseline read_baseline_text(std::string_view text, const std::string& source) {
   return from_json_impl(detail::parse_json_text<nlohmann::json>(text, source), source);

@@ -143,6 +143,10 @@ ImaList parse_ima_binary(std::span<const std::uint8_t> data, const std::string& 
     if (name_len == 0 || name_len > kMaxTemplateName)
       r.fail(at + 24, "template name length " + std::to_string(name_len) + " (1-255 expected)");
     auto name = r.take(name_len, "template name");
+    // Template names (and custom formats such as "d-ng|n-ng") are printable ASCII; anything else
+    // is a damaged list, and the name is written into snapshots as text.
+    if (!std::all_of(name.begin(), name.end(), [](std::uint8_t c) { return c > 0x20 && c < 0x7f; }))
+      r.fail(at + 28, "template name is not printable ASCII");
     e.template_name.assign(name.begin(), name.end());
     if (e.template_name == "ima") {
       auto digest = r.take(kSha1, "file digest");

@@ -13,8 +13,12 @@ Json ima_to_json(const ImaEvidence& e) {
     entries.push_back({{"pcr", x.pcr},
                        {"template_hash", to_hex(x.template_hash)},
                        {"template", x.template_name},
-                       {"path", x.path},
-                       {"file_digest", x.file_alg + ":" + to_hex(x.file_digest)},
+                       // Readable copies of what `data` holds: a Linux file name (and the digest
+                       // field's algorithm name) is bytes, not necessarily UTF-8, so bytes that are
+                       // not UTF-8 are written \xNN (the raw string made dump() throw; found by
+                       // fuzz_attest_json). Reading decodes both again from `data`.
+                       {"path", to_valid_utf8(x.path)},
+                       {"file_digest", to_valid_utf8(x.file_alg) + ":" + to_hex(x.file_digest)},
                        {"data", to_hex(x.template_data)}});
   return {{"present", e.present}, {"source", e.source}, {"trailing_bytes", e.list.trailing_bytes}, {"entries", std::move(entries)}};
 }

@@ -201,6 +201,7 @@ Json to_json(const Snapshot& s) {
 }
 
 Snapshot snapshot_from_json(const Json& j, const std::string& source) { return from_json_impl(j, source); }
+Snapshot snapshot_from_json(const nlohmann::json& j, const std::string& source) { return from_json_impl(j, source); }
 
 Snapshot read_snapshot_text(std::string_view text, const std::string& source) {
   return from_json_impl(detail::parse_json_text<nlohmann::json>(text, source), source);

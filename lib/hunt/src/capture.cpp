@@ -3,6 +3,7 @@
 #include <pcap/pcap.h>
 #include <poll.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <memory>
@@ -133,35 +134,75 @@ inline std::uint32_t rd32(const std::uint8_t* p, bool swap) {
   return swap ? __builtin_bswap32(v) : v;
 }
 
-// Classic pcap without libpcap: read 1 MB chunks, hand each record to the processor straight
-// from the chunk (cache-hot), carry a partial record over to the next chunk.
-void read_classic_pcap(std::FILE* f, const std::string& name, PacketProcessor& proc, const ProgressFn& progress,
-                       std::uint64_t total) {
-  constexpr std::size_t kChunk = 1 << 20, kMaxRecord = 262144;  // libpcap's largest snap length
-  // Not zero-filled: only what fread writes is ever read, and zeroing 1.3 MB per file was most
-  // of the cost of a small file (64 % of fuzz_capture's time).
-  constexpr std::size_t kBuf = kChunk + kMaxRecord + 16;
-  const auto mem = std::make_unique_for_overwrite<std::uint8_t[]>(kBuf);
-  const std::span<std::uint8_t> buf(mem.get(), kBuf);
-  std::size_t have = 0, pos = 0;
-  // Makes at least `need` bytes available at pos; false at end of file.
-  auto fill = [&](std::size_t need) {
-    if (have - pos >= need) return true;
-    std::memmove(buf.data(), buf.data() + pos, have - pos);
-    have -= pos;
-    pos = 0;
-    while (have < need) {
-      const std::size_t n = std::fread(buf.data() + have, 1, buf.size() - have, f);
+// Chunked reader shared by the pcap and pcapng parsers: 1 MB reads, records handed out straight
+// from the chunk (cache-hot), a partial record carried over to the next one.
+// The buffer holds a chunk plus the largest record, but no more than the file needs when its size
+// is known (`total`, 0 if not: a pipe): it used to be a zero-filled 5 MB vector (1.3 MB for classic
+// pcap) for every file, which was nearly all of the cost of opening a small capture (fuzz_capture
+// ran ~33 inputs/s). It grows if the file turns out longer than `total` said.
+class Chunks {
+ public:
+  Chunks(std::FILE* f, const std::string& name, std::size_t max_record, std::uint64_t total)
+      : f_(f), name_(name), max_((1 << 20) + max_record + 16) {
+    size_ = total ? std::size_t(std::clamp<std::uint64_t>(total, 64, max_)) : max_;
+    buf_ = std::make_unique_for_overwrite<std::uint8_t[]>(size_);  // only what fread writes is read
+  }
+  // Makes at least `need` bytes available at data(); false at end of file (or beyond the largest record).
+  bool fill(std::size_t need) {
+    if (have_ - pos_ >= need) return true;
+    if (need > max_) return false;
+    if (need > size_) grow(need);
+    std::memmove(buf_.get(), buf_.get() + pos_, have_ - pos_);
+    have_ -= pos_;
+    pos_ = 0;
+    while (have_ < need) {
+      std::size_t room = size_ - have_;
+      if (room == 0) {  // the file is longer than its size said: take more, up to the cap
+        grow(std::min(max_, size_ * 2));
+        room = size_ - have_;
+      }
+      const std::size_t n = std::fread(buf_.get() + have_, 1, room, f_);
       if (n == 0) {
-        if (std::ferror(f)) throw InputError::at_offset(name, 0, "read error");
+        // Where the read failed: everything before it was read (offset_ is the position of pos_ == 0).
+        if (std::ferror(f_)) throw InputError::at_offset(name_, offset_ + have_, "read error");
         return false;
       }
-      have += n;
+      have_ += n;
     }
     return true;
-  };
-  if (!fill(24)) throw InputError::at_offset(name, have, "truncated pcap file header (" + std::to_string(have) + " of 24 bytes)");
-  const std::uint8_t* h = buf.data();
+  }
+  const std::uint8_t* data() const { return buf_.get() + pos_; }
+  std::size_t left() const { return have_ - pos_; }
+  void skip(std::size_t n) { pos_ += n; offset_ += n; }
+  std::uint64_t offset() const { return offset_; }
+
+ private:
+  void grow(std::size_t want) {
+    const std::size_t size = std::min(max_, std::max(want, size_ * 2));
+    auto bigger = std::make_unique_for_overwrite<std::uint8_t[]>(size);
+    std::memcpy(bigger.get(), buf_.get() + pos_, have_ - pos_);
+    have_ -= pos_;
+    pos_ = 0;
+    buf_ = std::move(bigger);
+    size_ = size;
+  }
+
+  std::FILE* f_;
+  const std::string& name_;
+  std::size_t max_, size_ = 0;
+  std::unique_ptr<std::uint8_t[]> buf_;
+  std::size_t have_ = 0, pos_ = 0;
+  std::uint64_t offset_ = 0;
+};
+
+// Classic pcap without libpcap.
+void read_classic_pcap(std::FILE* f, const std::string& name, PacketProcessor& proc, const ProgressFn& progress,
+                       std::uint64_t total) {
+  constexpr std::size_t kMaxRecord = 262144;  // libpcap's largest snap length
+  Chunks in(f, name, kMaxRecord, total);
+  if (!in.fill(24))
+    throw InputError::at_offset(name, in.left(), "truncated pcap file header (" + std::to_string(in.left()) + " of 24 bytes)");
+  const std::uint8_t* h = in.data();
   const std::uint32_t magic = rd32(h, false);
   const bool swap = magic == 0xD4C3B2A1 || magic == 0x4D3CB2A1;
   const bool nano = magic == 0xA1B23C4D || magic == 0x4D3CB2A1;
@@ -171,68 +212,32 @@ void read_classic_pcap(std::FILE* f, const std::string& name, PacketProcessor& p
   const int dlt = int(rd32(h + 20, swap) & 0xffff);
   if (!link_type_supported(dlt))
     throw InputError::at_offset(name, 20, "unsupported link type " + dlt_label(dlt) + "; " + supported_list());
-  pos = 24;
-  std::uint64_t offset = 24, packets = 0;
+  in.skip(24);
+  std::uint64_t packets = 0;
   ProgressTicker ticker(progress, name, total);
   for (;;) {
-    if (!fill(16)) {
-      if (have == pos) break;  // clean end of file
+    const std::uint64_t offset = in.offset();
+    if (!in.fill(16)) {
+      if (in.left() == 0) break;  // clean end of file
       throw InputError::at_offset(name, offset, "packet #" + std::to_string(packets + 1) +
-                                                    ": truncated record header (" + std::to_string(have - pos) +
+                                                    ": truncated record header (" + std::to_string(in.left()) +
                                                     " of 16 bytes)");
     }
-    const std::uint8_t* r = buf.data() + pos;
+    const std::uint8_t* r = in.data();
     const std::uint32_t sec = rd32(r, swap), frac = rd32(r + 4, swap), caplen = rd32(r + 8, swap);
     if (caplen > kMaxRecord)
       throw InputError::at_offset(name, offset, "packet #" + std::to_string(packets + 1) + ": corrupt record: capture length " +
                                                     std::to_string(caplen) + " exceeds " + std::to_string(kMaxRecord));
-    if (!fill(16 + std::size_t(caplen)))
+    if (!in.fill(16 + std::size_t(caplen)))
       throw InputError::at_offset(name, offset, "packet #" + std::to_string(packets + 1) + ": truncated record: " +
                                                     std::to_string(caplen) + " bytes announced, " +
-                                                    std::to_string(have - pos - 16) + " left in the file");
-    proc.packet(dlt, buf.data() + pos + 16, caplen, std::int64_t(sec), std::int64_t(nano ? frac / 1000 : frac));
-    pos += 16 + caplen;
-    offset += 16 + caplen;
-    ticker.tick(offset, ++packets);
+                                                    std::to_string(in.left() - 16) + " left in the file");
+    proc.packet(dlt, in.data() + 16, caplen, std::int64_t(sec), std::int64_t(nano ? frac / 1000 : frac));
+    in.skip(16 + caplen);
+    ticker.tick(in.offset(), ++packets);
   }
-  ticker.done(offset, packets);
+  ticker.done(in.offset(), packets);
 }
-
-// Chunked reader shared by the pcap and pcapng parsers: 1 MB reads, records handed out straight
-// from the chunk, a partial record carried over to the next one.
-class Chunks {
- public:
-  Chunks(std::FILE* f, const std::string& name, std::size_t max_record)
-      : f_(f), name_(name), buf_((1 << 20) + max_record + 16) {}
-  // Makes at least `need` bytes available at data(); false at end of file.
-  bool fill(std::size_t need) {
-    if (have_ - pos_ >= need) return true;
-    if (need > buf_.size()) return false;
-    std::memmove(buf_.data(), buf_.data() + pos_, have_ - pos_);
-    have_ -= pos_;
-    pos_ = 0;
-    while (have_ < need) {
-      const std::size_t n = std::fread(buf_.data() + have_, 1, buf_.size() - have_, f_);
-      if (n == 0) {
-        if (std::ferror(f_)) throw InputError::at_offset(name_, offset_, "read error");
-        return false;
-      }
-      have_ += n;
-    }
-    return true;
-  }
-  const std::uint8_t* data() const { return buf_.data() + pos_; }
-  std::size_t left() const { return have_ - pos_; }
-  void skip(std::size_t n) { pos_ += n; offset_ += n; }
-  std::uint64_t offset() const { return offset_; }
-
- private:
-  std::FILE* f_;
-  const std::string& name_;
-  std::vector<std::uint8_t> buf_;
-  std::size_t have_ = 0, pos_ = 0;
-  std::uint64_t offset_ = 0;
-};
 
 // pcapng (IETF draft-ietf-opsawg-pcapng) without libpcap: each interface keeps its own link
 // type, snap length and timestamp resolution (libpcap refuses files whose interfaces differ),
@@ -240,7 +245,7 @@ class Chunks {
 void read_pcapng(std::FILE* f, const std::string& name, PacketProcessor& proc, const ProgressFn& progress,
                  std::uint64_t total) {
   constexpr std::size_t kMaxBlock = 4 << 20;  // BIG TCP packets (<= 256 KB) fit with room
-  Chunks in(f, name, kMaxBlock);
+  Chunks in(f, name, kMaxBlock, total);
   struct Iface {
     int dlt = 0;
     std::uint32_t snaplen = 0;

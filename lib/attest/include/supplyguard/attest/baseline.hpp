@@ -83,6 +83,7 @@ std::string to_string(SignatureCheck c);
 
 Json to_json(const Baseline& b);
 Baseline baseline_from_json(const Json& j, const std::string& source);
+Baseline baseline_from_json(const nlohmann::json& j, const std::string& source);  // as read_baseline_text parses
 Baseline read_baseline_text(std::string_view text, const std::string& source);
 Baseline read_baseline_file(const std::filesystem::path& p);
 

@@ -126,6 +126,9 @@ std::string to_valid_utf8(std::string_view raw);
 Json to_json(const Snapshot& s);
 // Throws core::InputError naming `source` and the JSON path or byte offset of the problem.
 Snapshot snapshot_from_json(const Json& j, const std::string& source);
+// The same from a value parsed as read_snapshot_text parses (nlohmann::json), so a caller that
+// reads one text as several things parses it once.
+Snapshot snapshot_from_json(const nlohmann::json& j, const std::string& source);
 Snapshot read_snapshot_text(std::string_view text, const std::string& source);
 Snapshot read_snapshot_file(const std::filesystem::path& p);
 
