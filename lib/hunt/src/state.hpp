@@ -10,6 +10,10 @@
 //   2. pairs idle longer than any beacon gap we score (BeaconParams::max_gap) that still have
 //      fewer than min_callbacks connections;
 //   3. (evidence lost) the pairs with the fewest connections, oldest first.
+// Rules 1 and 2 spare a pair whose destination's DNS name groups it with other pairs of the same
+// source, port and protocol into a repeating, recent series (a beacon rotating over addresses:
+// each address's pair is a singleton until the rotation comes back). The pair table keeps
+// insertion order (flat_map.hpp), so within a rule the oldest candidates go first.
 // Management (--mgmt-net) pairs live in their own table with their own cap: they never compete
 // with the busy outbound table, so mgmt_egress cannot be pushed out by ordinary traffic.
 //
@@ -23,6 +27,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "flat_map.hpp"
 #include "supplyguard/hunt/hunt.hpp"
 
 namespace sg::hunt {
@@ -148,14 +153,15 @@ class HuntState {
   void add_conn(const ConnRecord& c);
   void add_dns(const DnsRecord& d);
 
-  using PairMap = std::unordered_map<PairKey, PairStats, PairKeyHash>;
+  using PairMap = FlatMap<PairKey, PairStats, PairKeyHash>;  // insertion order: oldest first
   const PairMap& pairs() const { return pairs_; }           // outbound, not from mgmt
   const PairMap& mgmt_pairs() const { return mgmt_pairs_; } // from --mgmt-net, own cap
   template <class F> void for_each_pair(F&& f) const {
     for (const auto& [k, p] : pairs_) f(k, p);
     for (const auto& [k, p] : mgmt_pairs_) f(k, p);
   }
-  const std::unordered_map<IpAddr, std::string, StateIpHash>& names() const { return names_; }
+  using NameMap = FlatMap<IpAddr, std::string, StateIpHash>;
+  const NameMap& names() const { return names_; }
   const std::unordered_map<std::string, DomainStats, StateStringHash>& domains() const { return domains_; }
   const std::vector<ConnRecord>& long_conns() const { return long_conns_; }
   using NameSeriesMap = std::unordered_map<NameSeriesKey, NameSeries, NameSeriesKeyHash>;
@@ -197,7 +203,7 @@ class HuntState {
 
   const HuntConfig& cfg_;
   PairMap pairs_, mgmt_pairs_;
-  std::unordered_map<IpAddr, std::string, StateIpHash> names_;
+  NameMap names_;
   std::unordered_map<std::string, DomainStats, StateStringHash> domains_;
   std::vector<ConnRecord> long_conns_;
   std::unordered_map<std::uint64_t, std::size_t, IdentityHash> long_index_;  // identity -> long_conns_ index
