@@ -195,4 +195,47 @@ class FlatMap {
   std::size_t mask_ = 0;
 };
 
+// A set of 64-bit hashes (already well mixed: state_hash values), in insertion order: up to 16
+// found by a scan of one cache line pair, beyond that through a position index. No node per
+// element (DomainStats::unique took a malloc per distinct subdomain).
+class FlatSet64 {
+ public:
+  std::size_t size() const { return vals_.size(); }
+  std::vector<std::uint64_t>::const_iterator begin() const { return vals_.begin(); }
+  std::vector<std::uint64_t>::const_iterator end() const { return vals_.end(); }
+  // True when v was not there yet.
+  bool insert(std::uint64_t v) {
+    if (slots_.empty()) {
+      for (const std::uint64_t x : vals_)
+        if (x == v) return false;
+      vals_.push_back(v);
+      if (vals_.size() == kScan) rebuild(4 * kScan);
+      return true;
+    }
+    std::size_t s = std::size_t(v) & mask_;
+    for (; slots_[s] != 0; s = (s + 1) & mask_)
+      if (vals_[slots_[s] - 1] == v) return false;
+    vals_.push_back(v);
+    slots_[s] = std::uint32_t(vals_.size());
+    if (vals_.size() * 2 > slots_.size()) rebuild(slots_.size() * 2);
+    return true;
+  }
+  std::size_t memory_bytes() const { return vals_.capacity() * 8 + slots_.capacity() * 4; }
+
+ private:
+  static constexpr std::size_t kScan = 16;
+  void rebuild(std::size_t n) {
+    slots_.assign(n, 0);
+    mask_ = n - 1;
+    for (std::size_t i = 0; i < vals_.size(); ++i) {
+      std::size_t s = std::size_t(vals_[i]) & mask_;
+      while (slots_[s] != 0) s = (s + 1) & mask_;
+      slots_[s] = std::uint32_t(i + 1);
+    }
+  }
+  std::vector<std::uint64_t> vals_;
+  std::vector<std::uint32_t> slots_;  // position + 1, 0 = free
+  std::size_t mask_ = 0;
+};
+
 }  // namespace sg::hunt

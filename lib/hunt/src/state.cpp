@@ -406,17 +406,18 @@ void HuntState::add_dns(const DnsRecord& d) {
 }
 
 void HuntState::make_room_for_domains() {
-  // A domain with at most one distinct subdomain is ordinary lookups, never a tunnel.
+  // A domain with at most one distinct subdomain is ordinary lookups, never a tunnel. Oldest first.
   const std::size_t target = over_budget() ? domains_.size() / 2 : cfg_.max_domains - cfg_.max_domains / 4;
-  for (auto it = domains_.begin(); it != domains_.end() && domains_.size() > target;) {
-    if (it->second.unique.size() <= 1) {
-      bytes_ -= domain_bytes(it->first, it->second);
-      it = domains_.erase(it);
-      ++drops_.domains_evicted;
-    } else {
-      ++it;
-    }
-  }
+  std::size_t size = domains_.size();
+  domains_.erase_if(
+      [&](const DomainMap::value_type& kv, std::size_t) {
+        if (kv.second.unique.size() > 1) return false;
+        bytes_ -= domain_bytes(kv.first, kv.second);
+        --size;
+        ++drops_.domains_evicted;
+        return true;
+      },
+      [&] { return size > target; });
 }
 
 std::string HuntState::tunnel_domain(const std::string& query) const {

@@ -427,7 +427,7 @@ struct StateCodec {
                     })->ts;
       }
     }
-    n += std::erase_if(s.domains_, [&](const auto& kv) { return kv.second.last < cutoff; });
+    n += s.domains_.erase_if([&](const auto& kv) { return kv.second.last < cutoff; });
     n += std::erase_if(s.name_series_, [&](const auto& kv) { return kv.second.series.last < cutoff; });
     for (auto& [k, ns] : s.name_series_) {
       auto& calls = ns.series.calls;
