@@ -68,20 +68,21 @@ Finding make_flow_finding(const Context& ctx, std::string type, const IpAddr& sr
 namespace {
 
 // A beacon group: source, port, protocol and the destination's name, or its address when it has
-// none (then `name` is empty). `name` views a label in HuntState::names(), alive while we run.
+// none (then `name` is 0). `name` is the id of a distinct label of HuntState::names() (1-based),
+// so grouping compares and hashes integers, never the label text.
 struct GroupKey {
   IpAddr src, dst;
-  std::string_view name;
+  std::uint32_t name = 0;
   std::uint16_t dport = 0;
   std::uint8_t proto = 0;
   friend bool operator==(const GroupKey& a, const GroupKey& b) {
-    return a.dport == b.dport && a.proto == b.proto && a.src == b.src && a.dst == b.dst && a.name == b.name;
+    return a.name == b.name && a.dport == b.dport && a.proto == b.proto && a.src == b.src && a.dst == b.dst;
   }
 };
 struct GroupKeyHash {
   std::size_t operator()(const GroupKey& k) const noexcept {
-    const std::uint64_t w[5] = {k.src.hi(), k.src.lo() ^ k.dst.hi(), k.dst.lo(), std::uint64_t(k.dport) << 8 | k.proto,
-                                state_hash(k.name.data(), k.name.size())};
+    const std::uint64_t w[4] = {k.src.hi(), k.src.lo() ^ k.dst.hi(), k.dst.lo(),
+                                std::uint64_t(k.name) << 32 | std::uint64_t(k.dport) << 8 | k.proto};
     return std::size_t(state_hash(w, sizeof w));
   }
 };
@@ -134,20 +135,39 @@ void detect_beacons(const Context& ctx, std::vector<Finding>& out) {
   std::size_t slots = 16;
   while (slots < members.capacity() * 2) slots <<= 1;
   std::vector<std::uint32_t> index(slots, 0);  // group + 1, or 0 when free
+  // Each distinct label once: its id and whether it is an address in its own text form
+  // ("192.0.2.1", which groups with that address). Thousands of labels, not one per pair.
+  const HuntState::NameMap& names = ctx.state.names();
+  std::vector<std::uint32_t> label_id(names.size(), 0);  // per names() entry; 0 = no name
+  std::vector<std::optional<IpAddr>> label_literal;      // per id - 1
+  FlatMap<std::string_view, std::uint32_t, StateStringHash> ids;
+  {
+    std::size_t i = 0;
+    for (const auto& [ip, label] : names) {
+      if (!label.empty()) {
+        const auto [it, fresh] = ids.try_emplace(std::string_view(label));
+        if (fresh) {
+          label_literal.push_back(literal_address(label));
+          it->second = std::uint32_t(label_literal.size());
+        }
+        label_id[i] = it->second;
+      }
+      ++i;
+    }
+  }
   ctx.state.for_each_pair([&](const PairKey& k, const PairStats& p) {
     if (ctx.allowed(k.dst, k.dport)) return;
-    const std::string* found = ctx.name_ptr(k.dst);
-    const std::string_view name = found ? std::string_view(*found) : std::string_view();
+    const auto found = names.find(k.dst);
+    const std::uint32_t name = found == names.end() ? 0 : label_id[found.index()];
     // Cheap skip: too few connections to ever be a series (names may still merge, so only skip
     // when there is no name to merge on).
-    if (p.calls.size() + p.calls_dropped < 3 && p.conns < ctx.cfg.beacon.min_callbacks && name.empty()) return;
+    if (p.calls.size() + p.calls_dropped < 3 && p.conns < ctx.cfg.beacon.min_callbacks && name == 0) return;
     GroupKey gk{k.src, k.dst, name, k.dport, k.proto};
-    if (!name.empty()) {
+    if (name != 0) {
       gk.dst = IpAddr{};
-      // A name that is an address in its own text form ("192.0.2.1") groups with that address.
-      if (const auto ip = literal_address(name)) {
+      if (const auto& ip = label_literal[name - 1]) {
         gk.dst = *ip;
-        gk.name = {};
+        gk.name = 0;
       }
     }
     std::size_t i = GroupKeyHash{}(gk) & (slots - 1);
@@ -166,10 +186,13 @@ void detect_beacons(const Context& ctx, std::vector<Finding>& out) {
     const PairStats& p = n.series;
     if (n.dsts.empty() || ctx.allowed(n.dsts.front(), k.dport)) continue;
     if (p.calls.size() + p.calls_dropped < ctx.cfg.beacon.min_callbacks) continue;
-    GroupKey gk{k.src, IpAddr{}, std::string_view(n.name), k.dport, k.proto};
+    GroupKey gk{k.src, IpAddr{}, 0, k.dport, k.proto};
     if (const auto ip = literal_address(n.name)) {
       gk.dst = *ip;
-      gk.name = {};
+    } else {
+      const auto id = ids.find(std::string_view(n.name));
+      if (id == ids.end()) continue;  // no address-keyed pair has this name
+      gk.name = id->second;
     }
     std::size_t i = GroupKeyHash{}(gk) & (slots - 1);
     while (index[i] != 0 && !(keys[index[i] - 1] == gk)) i = (i + 1) & (slots - 1);

@@ -253,53 +253,121 @@ void HuntState::note_tls_client(const ConnRecord& c) {
   }
 }
 
+namespace {
+
+// A beacon group as the beacon detector forms it: source, port, protocol and the destination's
+// DNS name (a rotating beacon's pairs share one group; its pairs are singletons until each
+// address comes round again).
+struct NamedGroupKey {
+  IpAddr src;
+  std::string_view name;
+  std::uint16_t dport = 0;
+  std::uint8_t proto = 0;
+  friend bool operator==(const NamedGroupKey& a, const NamedGroupKey& b) {
+    return a.dport == b.dport && a.proto == b.proto && a.src == b.src && a.name == b.name;
+  }
+};
+struct NamedGroupKeyHash {
+  std::size_t operator()(const NamedGroupKey& k) const noexcept {
+    const std::uint64_t w[4] = {k.src.hi(), k.src.lo(), std::uint64_t(k.dport) << 8 | k.proto,
+                                state_hash(k.name.data(), k.name.size())};
+    return std::size_t(state_hash(w, sizeof w));
+  }
+};
+struct NamedGroup {
+  std::uint64_t conns = 0;
+  Micros last = 0;
+};
+
+}  // namespace
+
 void HuntState::make_room_for_pairs() {
   // Evict down to 3/4 of the cap (and of the budget) so passes are rare: amortised O(1) per record.
   const std::size_t target = cfg_.max_pairs - cfg_.max_pairs / 4;
   const std::size_t byte_target = cfg_.memory_budget - cfg_.memory_budget / 4;
+  std::size_t size = pairs_.size();
   // The byte budget only asks pairs to shrink while they hold at least half of it.
-  auto done = [&] { return pairs_.size() <= target && (bytes_ <= byte_target || pair_bytes_ <= byte_target / 2); };
-  auto erase_if = [&](auto&& pred, std::uint64_t& counter) {
-    for (auto it = pairs_.begin(); it != pairs_.end() && !done();) {
-      if (pred(it->second)) {
-        bytes_ -= pair_bytes(it->second);
-        pair_bytes_ -= pair_bytes(it->second);
-        it = pairs_.erase(it);
-        ++counter;
-      } else {
-        ++it;
-      }
+  auto done = [&] { return size <= target && (bytes_ <= byte_target || pair_bytes_ <= byte_target / 2); };
+  auto drop = [&](const PairStats& p, std::uint64_t& counter) {
+    bytes_ -= pair_bytes(p);
+    pair_bytes_ -= pair_bytes(p);
+    --size;
+    ++counter;
+  };
+  // A pair whose destination's DNS name groups it with other pairs of the same source, port and
+  // protocol is part of that group's series (a beacon rotating over addresses behind one name:
+  // each address's pair is a singleton until the rotation comes back to it). While the group
+  // repeats and is not idle, its pairs are protected from rules 1 and 2. Computed per pass, in
+  // table order (pairs are kept oldest first, so the oldest unprotected candidates go first).
+  std::vector<std::uint8_t> grouped;
+  auto mark_grouped = [&] {
+    FlatMap<NamedGroupKey, NamedGroup, NamedGroupKeyHash> groups;
+    std::vector<NamedGroup*> of;  // per pair, its group (null without a name)
+    of.reserve(pairs_.size());
+    for (const auto& [k, p] : pairs_) {
+      const auto n = names_.find(k.dst);
+      of.push_back(nullptr);
+      if (n == names_.end()) continue;
+      NamedGroup& g = groups[NamedGroupKey{k.src, n->second, k.dport, k.proto}];
+      g.conns += p.conns;
+      g.last = std::max(g.last, p.last);
     }
+    // Second pass for the pointers: the group table no longer grows.
+    std::size_t i = 0;
+    for (const auto& [k, p] : pairs_) {
+      const auto n = names_.find(k.dst);
+      if (n != names_.end()) of[i] = &groups.find(NamedGroupKey{k.src, n->second, k.dport, k.proto})->second;
+      ++i;
+    }
+    grouped.assign(pairs_.size(), 0);
+    for (std::size_t j = 0; j < of.size(); ++j)
+      if (of[j] && of[j]->conns >= 2 && now_ - of[j]->last <= cfg_.evict_idle_after) grouped[j] = 1;
   };
   // 1. Single connections too small for exfil and too short for long_connection (which keeps
   //    its own list): such a pair only matters if it repeats, and then it comes back.
-  erase_if([&](const PairStats& p) { return p.conns == 1 && p.out_bytes < cfg_.exfil_min_bytes; },
-           drops_.singleton_pairs_evicted);
+  mark_grouped();
+  pairs_.erase_if(
+      [&](const PairMap::value_type& kv, std::size_t at) {
+        const PairStats& p = kv.second;
+        if (p.conns != 1 || p.out_bytes >= cfg_.exfil_min_bytes || grouped[at]) return false;
+        drop(p, drops_.singleton_pairs_evicted);
+        return true;
+      },
+      [&] { return !done(); });
   if (done()) return;
   // 2. Pairs silent longer than any gap a scored beacon leaves, still short of a series.
-  erase_if(
-      [&](const PairStats& p) {
-        return now_ - p.last > cfg_.evict_idle_after && p.conns < cfg_.beacon.min_callbacks &&
-               p.out_bytes < cfg_.exfil_min_bytes;
+  mark_grouped();
+  pairs_.erase_if(
+      [&](const PairMap::value_type& kv, std::size_t at) {
+        const PairStats& p = kv.second;
+        if (!(now_ - p.last > cfg_.evict_idle_after && p.conns < cfg_.beacon.min_callbacks &&
+              p.out_bytes < cfg_.exfil_min_bytes) ||
+            grouped[at])
+          return false;
+        drop(p, drops_.idle_pairs_evicted);
+        return true;
       },
-      drops_.idle_pairs_evicted);
+      [&] { return !done(); });
   if (done()) return;
   // 3. Evidence is lost now: the weakest pairs (fewest connections, then oldest) go.
-  std::vector<std::pair<std::pair<std::uint64_t, Micros>, PairKey>> order;
+  std::vector<std::pair<std::pair<std::uint64_t, Micros>, std::size_t>> order;
   order.reserve(pairs_.size());
-  for (const auto& [k, p] : pairs_) order.push_back({{p.conns, p.last}, k});
+  std::size_t i = 0;
+  for (const auto& [k, p] : pairs_) order.push_back({{p.conns, p.last}, i++});
   const std::size_t over_count = pairs_.size() > target ? pairs_.size() - target : 0;
   const std::size_t n = std::max<std::size_t>({over_count, pairs_.size() / 8, 1});
   if (n >= order.size()) return;
   std::nth_element(order.begin(), order.begin() + std::ptrdiff_t(n), order.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });
-  for (std::size_t i = 0; i < n; ++i) {
-    auto it = pairs_.find(order[i].second);
-    bytes_ -= pair_bytes(it->second);
-    pair_bytes_ -= pair_bytes(it->second);
-    pairs_.erase(it);
-    ++drops_.pairs_evicted_at_budget;
-  }
+  std::vector<std::uint8_t> victim(pairs_.size(), 0);
+  for (std::size_t v = 0; v < n; ++v) victim[order[v].second] = 1;
+  pairs_.erase_if(
+      [&](const PairMap::value_type& kv, std::size_t at) {
+        if (!victim[at]) return false;
+        drop(kv.second, drops_.pairs_evicted_at_budget);
+        return true;
+      },
+      [] { return true; });
 }
 
 void HuntState::add_dns(const DnsRecord& d) {
@@ -338,17 +406,18 @@ void HuntState::add_dns(const DnsRecord& d) {
 }
 
 void HuntState::make_room_for_domains() {
-  // A domain with at most one distinct subdomain is ordinary lookups, never a tunnel.
+  // A domain with at most one distinct subdomain is ordinary lookups, never a tunnel. Oldest first.
   const std::size_t target = over_budget() ? domains_.size() / 2 : cfg_.max_domains - cfg_.max_domains / 4;
-  for (auto it = domains_.begin(); it != domains_.end() && domains_.size() > target;) {
-    if (it->second.unique.size() <= 1) {
-      bytes_ -= domain_bytes(it->first, it->second);
-      it = domains_.erase(it);
-      ++drops_.domains_evicted;
-    } else {
-      ++it;
-    }
-  }
+  std::size_t size = domains_.size();
+  domains_.erase_if(
+      [&](const DomainMap::value_type& kv, std::size_t) {
+        if (kv.second.unique.size() > 1) return false;
+        bytes_ -= domain_bytes(kv.first, kv.second);
+        --size;
+        ++drops_.domains_evicted;
+        return true;
+      },
+      [&] { return size > target; });
 }
 
 std::string HuntState::tunnel_domain(const std::string& query) const {

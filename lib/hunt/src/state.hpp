@@ -10,6 +10,10 @@
 //   2. pairs idle longer than any beacon gap we score (BeaconParams::max_gap) that still have
 //      fewer than min_callbacks connections;
 //   3. (evidence lost) the pairs with the fewest connections, oldest first.
+// Rules 1 and 2 spare a pair whose destination's DNS name groups it with other pairs of the same
+// source, port and protocol into a repeating, recent series (a beacon rotating over addresses:
+// each address's pair is a singleton until the rotation comes back). The pair table keeps
+// insertion order (flat_map.hpp), so within a rule the oldest candidates go first.
 // Management (--mgmt-net) pairs live in their own table with their own cap: they never compete
 // with the busy outbound table, so mgmt_egress cannot be pushed out by ordinary traffic.
 //
@@ -23,6 +27,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "flat_map.hpp"
 #include "supplyguard/hunt/hunt.hpp"
 
 namespace sg::hunt {
@@ -72,7 +77,7 @@ struct StateIpHash {
   std::size_t operator()(const IpAddr& a) const noexcept { return std::size_t(state_hash(a.b.data(), 16)); }
 };
 struct StateStringHash {
-  std::size_t operator()(const std::string& s) const noexcept { return std::size_t(state_hash(s.data(), s.size())); }
+  std::size_t operator()(std::string_view s) const noexcept { return std::size_t(state_hash(s.data(), s.size())); }
 };
 struct IdentityHash {  // keys that are already state_hash values
   std::size_t operator()(std::uint64_t x) const noexcept { return std::size_t(x); }
@@ -91,7 +96,7 @@ struct DomainStats {
   std::uint64_t queries = 0, txt_null = 0, long_names = 0;
   double entropy_sum = 0.0;      // over queries with a subdomain part
   std::uint64_t with_sub = 0;
-  std::unordered_set<std::uint64_t, IdentityHash> unique;  // state_hash of subdomain parts (capped)
+  FlatSet64 unique;              // state_hash of subdomain parts (capped)
   std::vector<IpAddr> clients;   // distinct, capped at HuntConfig::max_domain_clients
 
   void observe(const DnsRecord& d, std::string_view reg, const HuntConfig& cfg);
@@ -148,15 +153,17 @@ class HuntState {
   void add_conn(const ConnRecord& c);
   void add_dns(const DnsRecord& d);
 
-  using PairMap = std::unordered_map<PairKey, PairStats, PairKeyHash>;
+  using PairMap = FlatMap<PairKey, PairStats, PairKeyHash>;  // insertion order: oldest first
   const PairMap& pairs() const { return pairs_; }           // outbound, not from mgmt
   const PairMap& mgmt_pairs() const { return mgmt_pairs_; } // from --mgmt-net, own cap
   template <class F> void for_each_pair(F&& f) const {
     for (const auto& [k, p] : pairs_) f(k, p);
     for (const auto& [k, p] : mgmt_pairs_) f(k, p);
   }
-  const std::unordered_map<IpAddr, std::string, StateIpHash>& names() const { return names_; }
-  const std::unordered_map<std::string, DomainStats, StateStringHash>& domains() const { return domains_; }
+  using NameMap = FlatMap<IpAddr, std::string, StateIpHash>;
+  const NameMap& names() const { return names_; }
+  using DomainMap = FlatMap<std::string, DomainStats, StateStringHash>;
+  const DomainMap& domains() const { return domains_; }
   const std::vector<ConnRecord>& long_conns() const { return long_conns_; }
   using NameSeriesMap = std::unordered_map<NameSeriesKey, NameSeries, NameSeriesKeyHash>;
   const NameSeriesMap& name_series() const { return name_series_; }
@@ -184,8 +191,7 @@ class HuntState {
   bool over_budget() const { return bytes_ > cfg_.memory_budget; }
   static std::size_t pair_bytes(const PairStats& p) { return kPairNodeBytes + p.calls.capacity() * sizeof(Callback); }
   static std::size_t domain_bytes(const std::string& k, const DomainStats& d) {
-    return kDomainNodeBytes + k.capacity() + d.unique.size() * 24 + d.unique.bucket_count() * 8 +
-           d.clients.capacity() * sizeof(IpAddr);
+    return kDomainNodeBytes + k.capacity() + d.unique.memory_bytes() + d.clients.capacity() * sizeof(IpAddr);
   }
 
   static constexpr std::size_t kPairNodeBytes = sizeof(PairKey) + sizeof(PairStats) + 32;
@@ -197,8 +203,8 @@ class HuntState {
 
   const HuntConfig& cfg_;
   PairMap pairs_, mgmt_pairs_;
-  std::unordered_map<IpAddr, std::string, StateIpHash> names_;
-  std::unordered_map<std::string, DomainStats, StateStringHash> domains_;
+  NameMap names_;
+  DomainMap domains_;
   std::vector<ConnRecord> long_conns_;
   std::unordered_map<std::uint64_t, std::size_t, IdentityHash> long_index_;  // identity -> long_conns_ index
   NameSeriesMap name_series_;

@@ -416,7 +416,7 @@ struct StateCodec {
   static std::uint64_t age_out(HuntState& s, Micros cutoff) {
     std::uint64_t n = 0;
     for (auto* table : {&s.pairs_, &s.mgmt_pairs_}) {
-      n += std::erase_if(*table, [&](const auto& kv) { return kv.second.last < cutoff; });
+      n += table->erase_if([&](const auto& kv) { return kv.second.last < cutoff; });
       for (auto& [k, p] : *table) {
         const auto old = p.calls.size();
         std::erase_if(p.calls, [&](const Callback& c) { return c.ts < cutoff; });
@@ -427,7 +427,7 @@ struct StateCodec {
                     })->ts;
       }
     }
-    n += std::erase_if(s.domains_, [&](const auto& kv) { return kv.second.last < cutoff; });
+    n += s.domains_.erase_if([&](const auto& kv) { return kv.second.last < cutoff; });
     n += std::erase_if(s.name_series_, [&](const auto& kv) { return kv.second.series.last < cutoff; });
     for (auto& [k, ns] : s.name_series_) {
       auto& calls = ns.series.calls;
