@@ -9,10 +9,7 @@
 
 #include "supplyguard/core/error.hpp"
 #include "supplyguard/fleet/fleet.hpp"
-#include "web/api.hpp"
-#include "web/auth.hpp"
-#include "web/escape.hpp"
-#include "web/listen.hpp"
+#include "request_checks.hpp"
 #include "web/pages.hpp"
 #include "web/view_index.hpp"
 
@@ -20,9 +17,7 @@ namespace {
 
 using namespace sg;
 
-void check(bool ok) {
-  if (!ok) std::abort();
-}
+using fuzz::check;
 
 std::size_t count(const std::string& hay, std::string_view needle) {
   std::size_t n = 0;
@@ -59,34 +54,7 @@ fleet::FleetView view_with(const std::string& text) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
 
-  const std::string escaped = fleet::web::html(text);
-  check(escaped.find_first_of("<>\"'") == std::string::npos);
-  for (const char c : fleet::web::path_segment(text)) {
-    const auto u = static_cast<unsigned char>(c);
-    check(std::isalnum(u) || c == '-' || c == '.' || c == '_' || c == '~' || c == '%');
-  }
-  for (const char c : fleet::web::log_safe(text)) check(c >= 0x20 && c < 0x7F);
-
-  try {
-    const auto at = fleet::web::parse_listen(text);
-    check(at.port >= 0 && at.port <= 65535);
-  } catch (const core::InputError&) {
-  }
-  static const fleet::web::TokenCheck token("secret");  // the same secret for every input: hashed once
-  check(!token.matches(fleet::web::bearer(text)) || fleet::web::bearer(text) == "secret");
-  check(!token.session_matches(fleet::web::cookie_value(text, "sg_session")) ||
-        fleet::web::cookie_value(text, "sg_session") == token.session_value());
-
-  // Query string: name=value pairs split on '&' (the server hands them to us decoded).
-  fleet::web::Params params;
-  for (std::size_t start = 0; start <= text.size();) {
-    const auto amp = text.find('&', start);
-    const std::string pair = text.substr(start, amp == std::string::npos ? std::string::npos : amp - start);
-    const auto eq = pair.find('=');
-    params.emplace(pair.substr(0, eq), eq == std::string::npos ? "" : pair.substr(eq + 1));
-    if (amp == std::string::npos) break;
-    start = amp + 1;
-  }
+  const fleet::web::Params params = fuzz::check_request(text);
   const fleet::FleetView view = view_with(text);
   const fleet::web::ViewIndex index(view);
   const auto found = fleet::web::api_findings(index, params);
