@@ -306,18 +306,15 @@ void HuntState::make_room_for_pairs() {
     of.reserve(pairs_.size());
     for (const auto& [k, p] : pairs_) {
       const auto n = names_.find(k.dst);
-      of.push_back(nullptr);
-      if (n == names_.end()) continue;
+      if (n == names_.end()) {
+        of.push_back(nullptr);
+        continue;
+      }
+      // FlatMap never moves an entry on insert, so the pointer stays good while groups grows.
       NamedGroup& g = groups[NamedGroupKey{k.src, n->second, k.dport, k.proto}];
       g.conns += p.conns;
       g.last = std::max(g.last, p.last);
-    }
-    // Second pass for the pointers: the group table no longer grows.
-    std::size_t i = 0;
-    for (const auto& [k, p] : pairs_) {
-      const auto n = names_.find(k.dst);
-      if (n != names_.end()) of[i] = &groups.find(NamedGroupKey{k.src, n->second, k.dport, k.proto})->second;
-      ++i;
+      of.push_back(&g);
     }
     grouped.assign(pairs_.size(), 0);
     for (std::size_t j = 0; j < of.size(); ++j)
