@@ -90,8 +90,10 @@ int main(int argc, char** argv) {
   int readers = 20;
   bool verdict_only = false;  // --verdict-only DIR: reuse DIR/bench.db from an earlier run (for profiling)
   bool serve_only = false;    // --serve-only --dir DIR --serve BIN: only the serve phase, over DIR's store
+  bool keep_input = false;    // --keep-input: leave the findings file in DIR (to profile `fleet ingest` on it)
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--verdict-only")) verdict_only = true;
+    if (!std::strcmp(argv[i], "--keep-input")) keep_input = true;
     if (!std::strcmp(argv[i], "--serve-only")) serve_only = true;
     if (!std::strcmp(argv[i], "--help") || !std::strcmp(argv[i], "-h")) {
       std::printf(
@@ -101,7 +103,8 @@ int main(int argc, char** argv) {
           "  overview, then (with --serve) `SUPPLYGUARD serve` under R concurrent readers\n"
           "  (SG_BENCH_REQUESTS requests each, default 10): p50/p95/max per route and serve's peak RSS.\n"
           "  --verdict-only --dir DIR [--db URL]   only time assess() over an existing store\n"
-          "  --serve-only --dir DIR --serve BIN    only the serve phase over an existing store (DIR is kept)\n");
+          "  --serve-only --dir DIR --serve BIN    only the serve phase over an existing store (DIR is kept)\n"
+          "  --keep-input                          keep the generated findings file in DIR\n");
       return 0;
     }
   }
@@ -211,7 +214,7 @@ int main(int argc, char** argv) {
                 "load %.1f, %zu added\n",
                 n, double(bytes) / 1e6, hosts, backend.c_str(), t_ingest, double(n) / t_ingest, c_ingest, loadavg1(),
                 st.findings_added);
-    std::filesystem::remove(file);
+    if (!keep_input) std::filesystem::remove(file);
 
     // A sensor's batch: 10 000 new findings into the populated store, then verdicts.
     const std::string batch = dir + "/batch.jsonl";

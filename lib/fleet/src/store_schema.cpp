@@ -24,6 +24,7 @@ constexpr const char* kTables[] = {
     " PRIMARY KEY (host, origin))",
     "CREATE TABLE IF NOT EXISTS addresses ("
     " address TEXT NOT NULL, origin TEXT NOT NULL, host TEXT NOT NULL, PRIMARY KEY (address, origin))",
+    "CREATE INDEX IF NOT EXISTS addresses_host ON addresses (host, origin)",  // version 4
     "CREATE TABLE IF NOT EXISTS snapshots ("
     " host TEXT NOT NULL, source TEXT NOT NULL, ingested_at TEXT NOT NULL, PRIMARY KEY (host, source))",
     "CREATE TABLE IF NOT EXISTS ingested_files ("
@@ -236,11 +237,11 @@ void prepare_schema(db::Connection& c, bool read_only) {
                              " was written by a newer supplyguard; this one reads version " +
                              std::to_string(kSchemaVersion) + " and will not touch it");
   if (v == kSchemaVersion) return tx.commit();
-  for (const char* sql : kTables) c.exec(sql);
+  for (const char* sql : kTables) c.exec(sql);  // IF NOT EXISTS: also what version 4 added to a 3
   if (v == 0) create_findings(c);
-  else migrate_findings(c, v);  // 1 or 2: one findings table with the bodies, in one transaction
+  else if (v < 3) migrate_findings(c, v);  // 1 or 2: one findings table with the bodies, in one transaction
   create_aggregates(c);
-  if (v != 0) rebuild_aggregates(c);
+  if (v != 0 && v < 3) rebuild_aggregates(c);
   c.exec("INSERT INTO store_meta (key, value) VALUES ('schema_version', '" + std::to_string(kSchemaVersion) +
          "') ON CONFLICT (key) DO UPDATE SET value = excluded.value");
   tx.commit();

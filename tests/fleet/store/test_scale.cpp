@@ -17,6 +17,7 @@
 #include "db.hpp"
 #include "fleet_test_util.hpp"
 #include "run.hpp"
+#include "store_schema.hpp"
 
 extern char** environ;
 
@@ -165,14 +166,22 @@ TEST_P(FleetScale, PagesAndHostFindingsByIndex) {
 // tests/fleet/store/data/fleet-v2.db is the demo fleet's store (demo/fleet.sh: 60 hosts, 36
 // findings, 60 snapshots) as schema version 2 wrote it, fleet-v2.sql its dump (loaded into
 // PostgreSQL), and fleet-v2.{verdict,correlate}.jsonl what `fleet verdict` / `fleet correlate`
-// printed over it then. A version 1 store is that store without what version 2 added.
-void load_v2_fixture(const std::string& backend, const std::string& url, bool as_v1) {
+// printed over it then. A version 1 store is that store without what version 2 added; a version
+// 3 store is it migrated, without what version 4 added.
+void load_v2_fixture(const std::string& backend, const std::string& url, int version) {
   const std::string data = std::string(SG_SOURCE_DIR) + "/tests/fleet/store/data/";
   const bool pg = backend == "postgresql";
   if (!pg) std::filesystem::copy_file(data + "fleet-v2.db", url.substr(7), std::filesystem::copy_options::overwrite_existing);
   auto c = pg ? db::open_postgres(url) : db::open_sqlite(url.substr(7));
   if (pg) c->exec(test::slurp(data + "fleet-v2.sql"));
-  if (as_v1) {  // what version 1 wrote: no store_meta, no aggregates, no attr column
+  if (version == 3) {
+    c.reset();
+    Store::open(url);  // migrated to the current version
+    c = pg ? db::open_postgres(url) : db::open_sqlite(url.substr(7));
+    c->exec("DROP INDEX addresses_host");
+    c->exec("UPDATE store_meta SET value = '3' WHERE key = 'schema_version'");
+  }
+  if (version == 1) {  // what version 1 wrote: no store_meta, no aggregates, no attr column
     for (const char* t : {"store_meta", "agg_keys", "agg_types", "agg_corr", "agg_time"})
       c->exec(std::string("DROP TABLE ") + t);
     c->exec("DROP INDEX findings_attr");
@@ -184,13 +193,13 @@ void load_v2_fixture(const std::string& backend, const std::string& url, bool as
 TEST_P(FleetScale, OlderStoresAreMigratedNewerRefused) {
   const std::string data = std::string(SG_SOURCE_DIR) + "/tests/fleet/store/data/";
   const bool pg = GetParam() == "postgresql";
-  for (const int version : {2, 1}) {
+  for (const int version : {3, 2, 1}) {
     SCOPED_TRACE("version " + std::to_string(version));
     if (pg) {  // a fresh schema for each round
       auto c = db::open_postgres(url());
       c->exec("DROP SCHEMA public CASCADE; CREATE SCHEMA public");
     }
-    load_v2_fixture(GetParam(), url(), version == 1);
+    load_v2_fixture(GetParam(), url(), version);
     try {
       Store::open(url(), {}, /*read_only=*/true);
       ADD_FAILURE() << "an old store opened read-only";
@@ -205,7 +214,19 @@ TEST_P(FleetScale, OlderStoresAreMigratedNewerRefused) {
     const auto c = test::run(test::supplyguard() + " fleet correlate --db '" + url() + "'");
     EXPECT_EQ(c.code, 0) << c.err;
     EXPECT_EQ(c.out, test::slurp(data + "fleet-v2.correlate.jsonl"));
-    auto store = Store::open(url(), {}, /*read_only=*/true);  // now version 3
+    auto store = Store::open(url(), {}, /*read_only=*/true);  // now the current version
+    {
+      auto c = pg ? db::open_postgres(url()) : db::open_sqlite(url().substr(7));
+      std::string v;
+      c->query(c->prepare("SELECT value FROM store_meta WHERE key = 'schema_version'"), {},
+               [&](const db::Row& r) { v = r[0].value_or(""); });
+      EXPECT_EQ(v, std::to_string(kSchemaVersion));
+      int indexed = 0;  // version 4's index on addresses (host, origin) is there
+      c->query(c->prepare(pg ? "SELECT count(*) FROM pg_indexes WHERE indexname = 'addresses_host'"
+                             : "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'addresses_host'"),
+               {}, [&](const db::Row& r) { indexed = std::atoi(r[0].value_or("0").c_str()); });
+      EXPECT_EQ(indexed, 1);
+    }
     const FleetView all = store->load_view();
     EXPECT_EQ(all.findings.size() - all.correlations.size(), 36u);
     expect_same(store->assess(), all);
