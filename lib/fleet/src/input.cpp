@@ -55,6 +55,13 @@ IngestBatch parse_snapshot(std::string_view text, const std::string& source) {
     j = core::Json::parse(text.begin(), text.end());
   } catch (const core::Json::parse_error& e) {
     throw core::InputError::at_offset(source, e.byte ? e.byte - 1 : 0, "snapshot is not valid JSON");
+  } catch (const core::Json::exception& e) {
+    // Well-formed but unreadable, e.g. a number too large for a double (found by fuzz_ingest:
+    // it escaped as a bare nlohmann out_of_range); nlohmann gives no offset for these.
+    std::string msg = e.what();
+    if (auto p = msg.find("] "); p != std::string::npos) msg = msg.substr(p + 2);
+    if (msg.size() > 160) msg = msg.substr(0, 160) + "...";  // it quotes the number, of any length
+    throw core::InputError::in(source, "snapshot is not valid JSON: " + msg);
   }
   if (!j.is_object()) throw core::InputError::in(source, "snapshot is not a JSON object");
   const std::string schema = need_string(j, "schema", source, "object");

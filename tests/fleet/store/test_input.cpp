@@ -77,6 +77,15 @@ TEST(FleetInput, TruncatedOrWrongSnapshotNamesFileAndOffset) {
             std::string::npos);
 }
 
+// fuzz_ingest: a number too large for a double is well-formed JSON that nlohmann refuses with
+// out_of_range, not parse_error; it escaped as a bare nlohmann exception instead of an InputError.
+TEST(FleetInput, SnapshotWithANumberTooLargeNamesTheFile) {
+  const std::string err =
+      error_of(R"({"schema":"supplyguard.snapshot/1","host":{"hostname":"x"},"n":1e999999})");
+  EXPECT_NE(err.find("in.json: snapshot is not valid JSON"), std::string::npos) << err;
+  EXPECT_NE(err.find("number overflow"), std::string::npos) << err;
+}
+
 TEST(FleetInput, EmptyFileIsAnEmptyBatch) {
   const auto b = parse_input("", "empty.jsonl");
   EXPECT_TRUE(b.findings.empty());
