@@ -16,6 +16,21 @@
 #include "supplyguard/fleet/fleet.hpp"
 
 namespace sg::fleet {
+
+// What the writer needs of a finding, derived by prepare() on a parse worker: the columns (text,
+// as the db layer binds them), the attribution key and the aggregate keys.
+struct Store::Row {
+  FindingRow row;
+  AggregateKeys keys;
+  db::Value first_seen, last_seen;
+  std::string plane, severity, corr_kind, corr_hash;
+};
+
+Store::Prepared::Prepared() = default;
+Store::Prepared::~Prepared() = default;
+Store::Prepared::Prepared(Prepared&&) noexcept = default;
+Store::Prepared& Store::Prepared::operator=(Prepared&&) noexcept = default;
+
 namespace {
 
 const char* origin_name(Origin o) { return o == Origin::inventory ? "inventory" : "snapshot"; }
@@ -378,23 +393,24 @@ class SqlStore final : public Store {
   }
 
   void insert(Prepared& f, const std::string& source, IngestStats& st) {
-    FindingRow r = describe(f.finding, f.id);
+    Row& w = *f.row;
+    const FindingRow& r = w.row;
     std::vector<db::Value>& p = params_;
     p.resize(15);
     p[0] = f.id;
     p[1] = r.named_host;
     p[2] = r.address;
-    p[3] = std::string(core::to_string(r.plane));
+    p[3] = w.plane;
     p[4] = r.type;
-    p[5] = std::to_string(int(r.severity));
-    p[6] = opt_time(r.first_seen);
-    p[7] = opt_time(r.last_seen);
-    p[8] = std::to_string(int(r.corr_kind));
+    p[5] = w.severity;
+    p[6] = w.first_seen;
+    p[7] = w.last_seen;
+    p[8] = w.corr_kind;
     p[9] = r.corr_key;
     p[10] = r.model_hint;
     p[11] = source;
-    p[12] = attribution_key(r);
-    p[13] = std::to_string(correlation_hash(int(r.corr_kind), r.corr_key));
+    p[12] = w.keys.attr;
+    p[13] = w.corr_hash;
     if (pg_) {  // staged for COPY; inserted sorted by id, which keeps concurrent writers deadlock-free
       for (std::size_t i = 0; i < 14; ++i) {
         copy_field(staged_, p[i]);
@@ -407,7 +423,7 @@ class SqlStore final : public Store {
     }
     p[14] = std::move(f.line);
     if (c_->run(insert_finding_, p) > 0) {
-      delta_.add(r);
+      delta_.add(r, w.keys);
       // Bounded memory on a large file: merge into the aggregate rows every so often (same transaction).
       if (delta_.large()) delta_.flush(*c_, aggs_);
       ++st.findings_added;
@@ -481,7 +497,17 @@ Store::Prepared Store::prepare(core::Finding f) {
     p.id = p.line.substr(7, 16);
   else
     p.id = f.id();
-  p.finding = std::move(f);
+  p.row = std::make_unique<Row>();
+  Row& w = *p.row;
+  w.row = describe(f, p.id);
+  const FindingRow& r = w.row;
+  w.keys = aggregate_keys(r);
+  w.plane = core::to_string(r.plane);
+  w.severity = std::to_string(int(r.severity));
+  w.first_seen = opt_time(r.first_seen);
+  w.last_seen = opt_time(r.last_seen);
+  w.corr_kind = std::to_string(int(r.corr_kind));
+  w.corr_hash = std::to_string(w.keys.corr_hash);
   return p;
 }
 

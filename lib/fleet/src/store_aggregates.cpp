@@ -147,16 +147,23 @@ KeyAggregate key_aggregate_from_row(const db::Row& row) {
   return k;
 }
 
-void AggregateDelta::add(const FindingRow& r) {
-  std::string attr = attribution_key(r);
-  std::string type_key = attr;
-  type_key += '\0';
-  type_key += core::to_string(r.plane);
-  type_key += '\0';
-  type_key += r.type;
-  ++types_[type_key];
+AggregateKeys aggregate_keys(const FindingRow& r) {
+  AggregateKeys k;
+  k.attr = attribution_key(r);
+  k.type_key = k.attr;
+  k.type_key += '\0';
+  k.type_key += core::to_string(r.plane);
+  k.type_key += '\0';
+  k.type_key += r.type;
+  k.corr_hash = correlation_hash(int(r.corr_kind), r.corr_key);
+  return k;
+}
+
+void AggregateDelta::add(const FindingRow& r, const AggregateKeys& k) {
+  const std::string& attr = k.attr;
+  ++types_[k.type_key];
   if (r.corr_kind != CorrKind::none) {
-    auto& c = corr_[correlation_hash(int(r.corr_kind), r.corr_key)];
+    auto& c = corr_[k.corr_hash];
     c.kind = int(r.corr_kind);
     if (c.n == 0) c.first_attr = attr;
     else if (c.first_attr != attr) c.multi = true;
@@ -167,7 +174,7 @@ void AggregateDelta::add(const FindingRow& r) {
     if (*t < 0 && b != *t) b -= kHour;  // floor, not truncation, before 1970
     ++time_[{b, int(r.severity)}];
   }
-  auto [it, fresh] = keys_.try_emplace(std::move(attr));
+  auto [it, fresh] = keys_.try_emplace(attr);
   if (fresh) it->second.key = it->first;
   it->second.add(r);
 }

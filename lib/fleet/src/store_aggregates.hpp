@@ -27,11 +27,20 @@ struct AggregateStatements {
 };
 AggregateStatements prepare_aggregates(db::Connection& c);
 
+// The keys a finding is aggregated under (derived off the writer's thread at ingest).
+struct AggregateKeys {
+  std::string attr;      // attribution_key()
+  std::string type_key;  // attr NUL plane NUL type (NUL is refused in findings)
+  long long corr_hash = 0;  // correlation_hash(), 0 without a correlation key
+};
+AggregateKeys aggregate_keys(const FindingRow& r);
+
 // What one transaction adds; written in key order (so concurrent PostgreSQL writers lock rows
 // in the same order and cannot deadlock on them).
 class AggregateDelta {
  public:
-  void add(const FindingRow& r);  // a finding that was newly stored
+  void add(const FindingRow& r) { add(r, aggregate_keys(r)); }  // a finding that was newly stored
+  void add(const FindingRow& r, const AggregateKeys& k);
   bool empty() const { return keys_.empty(); }
   // Time to merge into the tables (bounded memory). Bounded by distinct keys, not rows: every
   // merge reads and rewrites each touched agg_keys row, and with 10^4 hosts a merge every 50 000
