@@ -39,8 +39,11 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
+// 62 500 hosts per /16 (10.1/16 for hosts, 10.99/16 for BMCs, then 10.2, 10.100, ...): the 10^5-host
+// run went past 10.1.255.x. Below 62 500 hosts the addresses are what they always were.
 std::string addr(int host, bool bmc) {
-  return (bmc ? "10.99." : "10.1.") + std::to_string(host / 250) + "." + std::to_string(host % 250 + 1);
+  return "10." + std::to_string((bmc ? 99 : 1) + host / 62500) + "." + std::to_string(host / 250 % 250) + "." +
+         std::to_string(host % 250 + 1);
 }
 
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
