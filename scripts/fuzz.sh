@@ -9,6 +9,8 @@
 #                  -merge=1 keeps only inputs that add coverage; the named seeds stay)
 #   FUZZ_TARGETS   space-separated target names to run (default: all)
 # Crash inputs are kept in $FUZZ_BUILD/artifacts/<target>/; the script exits 1 if any target crashed.
+# libFuzzer also writes slow-unit-* there (an input over 10 s, e.g. while the machine stalled): kept
+# for a look, not counted as crashes.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 build="$here/${FUZZ_BUILD:-build-fuzz}"
@@ -41,7 +43,8 @@ for bin in "$build"/fuzz/*/fuzz_*; do
   cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n 1 | cut -d' ' -f2)
   ft=$(grep -o 'ft: [0-9]*' "$log" | tail -n 1 | cut -d' ' -f2)
   corpus=$(find "$work" -type f | wc -l)
-  crashes=$(find "$arts" -type f | wc -l)
+  # Slow units (libFuzzer's slow-unit-*) are not failures: on a shared machine a stall makes them.
+  crashes=$(find "$arts" -type f ! -name 'slow-unit-*' | wc -l)
   cpu=$(awk '{ printf "%.1f", $1 + $2 }' "$build/cpu-$name")
   cpurate=$(awk -v n="${execs:-0}" -v c="$cpu" 'BEGIN { if (c > 0) printf "%d", n / c; else print "?" }')
   if [ "$rc" != 0 ]; then
