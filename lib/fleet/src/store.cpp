@@ -47,6 +47,7 @@ std::string now_iso() {
 
 constexpr std::size_t kStageRows = 50000;  // PostgreSQL: COPY this many, then insert them sorted
 constexpr std::size_t kModelScanRows = 100000;  // /api/findings?model=: rows looked at per page
+constexpr std::size_t kMemberBatch = 256;  // correlation keys whose members one query reads
 
 class SqlStore final : public Store {
  public:
@@ -80,8 +81,10 @@ class SqlStore final : public Store {
     select_corr_multi_ = c_->prepare("SELECT corr_hash FROM agg_corr WHERE multi = 1 ORDER BY corr_hash");
     // By hash: two keys that share one (never seen; 64 bits) are told apart by the assessor,
     // which groups members by kind and key.
-    select_members_ = c_->prepare(std::string("SELECT ") + kLightColumns +
-                                  " FROM findings WHERE corr_hash = $1 AND corr_kind > 0");
+    std::string in;
+    for (std::size_t i = 1; i <= kMemberBatch; ++i) in += (i > 1 ? ",$" : "$") + std::to_string(i);
+    select_members_ = c_->prepare(std::string("SELECT ") + kLightColumns + " FROM findings WHERE corr_hash IN (" + in +
+                                  ") AND corr_kind > 0 ORDER BY id");
     select_count_ = c_->prepare("SELECT coalesce(sum(findings), 0) FROM agg_keys");
     select_generation_ = c_->prepare("SELECT count(*), coalesce(max(ingested_at), '') FROM ingested_files");
     select_owner_ = c_->prepare(
@@ -356,12 +359,18 @@ class SqlStore final : public Store {
     std::vector<std::string> keys;
     c_->query(options_.min_hosts <= 1 ? select_corr_all_ : select_corr_multi_, {},
               [&](const db::Row& r) { keys.push_back(r[0].value_or("0")); });
+    // Members of kMemberBatch keys per query, not one query per key: on PostgreSQL every query is
+    // planned over all day partitions (~20 ms at 116 of them), and 2 406 candidate keys at 10^7
+    // findings made `fleet verdict` take 55 s. The last key pads the list (IN ignores repeats).
     FindingRow r;
-    for (const auto& key : keys)
-      c_->query(select_members_, {key}, [&](const db::Row& row) {
+    std::vector<db::Value> batch(kMemberBatch);
+    for (std::size_t i = 0; i < keys.size(); i += kMemberBatch) {
+      for (std::size_t j = 0; j < kMemberBatch; ++j) batch[j] = keys[std::min(i + j, keys.size() - 1)];
+      c_->query(select_members_, batch, [&](const db::Row& row) {
         light_row(row, r);
         a.add_candidate(r);
       });
+    }
   }
 
   Assessor assessor() {
