@@ -87,6 +87,7 @@ long peak_rss_mb() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // each phase's line reaches a log file as it is measured
   std::size_t n = 1'000'000;
   int hosts = 10'000;
   std::string dir, url, serve_bin;

@@ -5,7 +5,7 @@
 # (p50/p95 of the dashboard page, /api/hosts, a host page, a host's findings; serve's peak RSS).
 #   BUILD_DIR=build-bench bench/fleet/run.sh            defaults: 10^6 findings, 10^4 hosts, REPS=1
 #   FINDINGS=200000 HOSTS=2000 BACKENDS=sqlite bench/fleet/run.sh      a quick look
-#   FINDINGS=10000000 HOSTS=100000 BACKENDS=postgresql ...             the 10^7 run (hours here)
+#   FINDINGS=10000000 HOSTS=100000 BACKENDS=postgresql ...             the 10^7 run (~35 min here)
 # The machine is shared: the script prints the load average and a reference (`gzip -1` of 100 MB
 # of the generated findings' size) so figures can be read as ratios.
 set -euo pipefail
