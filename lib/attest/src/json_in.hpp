@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "supplyguard/core/error.hpp"
+#include "supplyguard/core/finding.hpp"  // json_error_text
 
 namespace sg::attest::detail {
 
@@ -98,9 +99,7 @@ J parse_json_text(std::string_view text, const std::string& source) {
   } catch (const nlohmann::json::exception& e) {
     // Not a syntax error but still unreadable, e.g. a number too large for a double (found by
     // fuzz_attest_json); nlohmann gives no offset for these.
-    std::string msg = e.what();
-    if (auto p = msg.find("] "); p != std::string::npos) msg = msg.substr(p + 2);
-    throw core::InputError::in(source, "invalid JSON: " + msg);
+    throw core::InputError::in(source, "invalid JSON: " + core::json_error_text(e));
   }
 }
 

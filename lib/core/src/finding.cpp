@@ -137,4 +137,10 @@ Finding finding_from_json_line(std::string_view text, const std::string& source,
   return finding_from_json(j, source, line);
 }
 
+std::string json_error_text(const Json::exception& e) {
+  std::string msg = e.what();
+  if (auto p = msg.find("] "); p != std::string::npos) msg.erase(0, p + 2);
+  return msg;
+}
+
 }  // namespace sg::core

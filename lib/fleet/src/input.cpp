@@ -58,8 +58,7 @@ IngestBatch parse_snapshot(std::string_view text, const std::string& source) {
   } catch (const core::Json::exception& e) {
     // Well-formed but unreadable, e.g. a number too large for a double (found by fuzz_ingest:
     // it escaped as a bare nlohmann out_of_range); nlohmann gives no offset for these.
-    std::string msg = e.what();
-    if (auto p = msg.find("] "); p != std::string::npos) msg = msg.substr(p + 2);
+    std::string msg = core::json_error_text(e);
     if (msg.size() > 160) msg = msg.substr(0, 160) + "...";  // it quotes the number, of any length
     throw core::InputError::in(source, "snapshot is not valid JSON: " + msg);
   }

@@ -33,6 +33,9 @@ struct Finding {
   std::string id() const;
 };
 
+// nlohmann's message without its "[json.exception.<kind>.<n>] " prefix, for an error a user reads.
+std::string json_error_text(const Json::exception& e);
+
 Json to_json(const Finding& f);
 std::string to_json_line(const Finding& f);  // no trailing newline
 
