@@ -122,3 +122,56 @@ TEST(HuntCli, SmallStateBudgetReportsDroppedEvidenceInStatsAndOneInfoFinding) {
   EXPECT_EQ(n, 1u) << r.out;
   EXPECT_NE(r.out.find("\"severity\":\"info\""), std::string::npos);
 }
+
+// --threads 2 (the default on a machine with two CPUs) reads on one thread and keeps the detector
+// state on another (supplyguard/hunt/pipe.hpp): it must change nothing a user sees. Compared
+// with --threads 1 on a generated capture, on a truncated one (findings up to the break, exit 2),
+// on a small state budget (eviction order), and on every real capture and Zeek directory of
+// ../shared/real (the tcpdump robustness corpus apart: it has its own test).
+TEST(HuntCli, TwoThreadsChangeNothingAUserSees) {
+  namespace fs = std::filesystem;
+  Capture c;
+  ASSERT_EQ(run(supplyguard_gen() + " traffic --seed 11 --hosts 8 --hours 1.5 -o " + c.dir + "/cap.pcap").code, 0);
+  {
+    std::ifstream in(c.dir + "/cap.pcap", std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), {});
+    std::ofstream(c.dir + "/cut.pcap", std::ios::binary) << bytes.substr(0, bytes.size() * 2 / 3 + 5);
+  }
+  std::vector<std::string> inputs = {"-r " + c.dir + "/cap.pcap", "-r " + c.dir + "/cut.pcap",
+                                     "-r " + c.dir + "/cap.pcap --max-pairs 64 --state-mb 16"};
+  const fs::path real = fs::path(SG_SOURCE_DIR) / ".." / "shared" / "real";
+  std::size_t real_inputs = 0;
+  if (fs::exists(real / "pcap")) {
+    for (const auto& e : fs::recursive_directory_iterator(real / "pcap")) {
+      const auto p = e.path().string();
+      if (!e.is_regular_file() || p.find("/tcpdump-tests/") != std::string::npos) continue;
+      const auto ext = e.path().extension();
+      if (ext != ".pcap" && ext != ".pcapng" && ext != ".cap") continue;
+      inputs.push_back("-r '" + p + "'");
+      ++real_inputs;
+    }
+  }
+  if (fs::exists(real / "zeek"))
+    for (const auto& e : fs::directory_iterator(real / "zeek"))
+      if (e.is_directory()) {
+        inputs.push_back("--zeek '" + e.path().string() + "'");
+        ++real_inputs;
+      }
+  for (const auto& in : inputs) {
+    const std::string cmd = supplyguard() + " hunt " + in + " --mgmt-net 10.99.0.0/16 --min-score 0 --stats";
+    const auto one = run(cmd + " --threads 1");
+    const auto two = run(cmd + " --threads 2");
+    EXPECT_EQ(one.code, two.code) << in;
+    EXPECT_EQ(one.out, two.out) << in;
+    // --stats ends with the peak RSS, which differs: compare the rest.
+    auto strip = [](std::string s) {
+      const auto at = s.find("; peak RSS");
+      return at == std::string::npos ? s : s.substr(0, at) + s.substr(s.find('\n', at));
+    };
+    EXPECT_EQ(strip(one.err), strip(two.err)) << in;
+  }
+  EXPECT_NE(run(supplyguard() + " hunt -r " + c.dir + "/cut.pcap --threads 2").code, 0);
+  if (real_inputs == 0) std::printf("note: real data absent (../shared/real, see SOURCES.md): generated captures only\n");
+  else std::printf("compared %zu real captures and Zeek directories\n", real_inputs);
+  EXPECT_EQ(run(supplyguard() + " hunt -r " + c.dir + "/cap.pcap --threads 3").code, 2);
+}

@@ -1,5 +1,6 @@
 // supplyguard hunt: parsing and wiring only; capability lives in lib/hunt.
 #include <malloc.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -9,12 +10,14 @@
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 #include "command.hpp"
 #include "hunt_db.hpp"
 #include "supplyguard/core/error.hpp"
 #include "supplyguard/hunt/capture.hpp"
 #include "supplyguard/hunt/hunt.hpp"
+#include "supplyguard/hunt/pipe.hpp"
 #include "supplyguard/hunt/sensor.hpp"
 #include "supplyguard/hunt/zeek.hpp"
 
@@ -30,6 +33,7 @@ struct HuntOptions {
   std::size_t max_flows = 1 << 19;
   std::size_t state_mb = 640, max_pairs = 0;
   bool progress = false, stats = false, no_names = false;
+  unsigned threads = 0;  // 0: 2 where 2+ CPUs are available
   // Sensor (issue 14)
   double report_every = 0;
   std::string state_dir, state_max_age = "7d", db, spool;
@@ -101,6 +105,13 @@ class ProgressLine {
 // transparent huge pages (honoured where THP is "madvise" or "always"), and large blocks come
 // from that heap instead of separate mmaps. What glibc.malloc.hugetlb=1 does, for this command
 // only, and only for -r / --zeek (runs that end); a failed madvise (THP off) changes nothing.
+// CPUs this process may run on (taskset, cgroup cpusets), not the machine's count.
+unsigned usable_cpus() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) != 0) return 1;
+  return unsigned(std::max(1, CPU_COUNT(&set)));
+}
+
 void heap_on_huge_pages() {
   constexpr std::size_t kPad = std::size_t(256) << 20;
   mallopt(M_MMAP_THRESHOLD, 64 << 20);
@@ -154,7 +165,12 @@ int run_hunt(const HuntOptions& o, Output& out) {
   hunt::FlowConfig fcfg;
   fcfg.max_flows = o.max_flows;
   fcfg.names = !o.no_names;
-  hunt::PacketProcessor proc(fcfg, analyzer);
+  // Reading (decode, flow assembly, Zeek parsing) on this thread, the detector state on a second
+  // one when the machine has a second CPU: see supplyguard/hunt/pipe.hpp.
+  std::optional<hunt::RecordPipe> pipe;
+  if ((o.threads ? o.threads : std::min(2u, usable_cpus())) > 1) pipe.emplace(analyzer);
+  hunt::RecordSink& sink = pipe ? static_cast<hunt::RecordSink&>(*pipe) : analyzer;
+  hunt::PacketProcessor proc(fcfg, sink);
   ProgressLine line(o.progress || isatty(STDERR_FILENO));
   const hunt::ProgressFn progress = [&line](const hunt::ReadProgress& p) { line.update(p); };
 
@@ -190,6 +206,7 @@ int run_hunt(const HuntOptions& o, Output& out) {
   // turn one connection into two); the final one ends them.
   auto report = [&](bool final) {
     if (final) proc.finish();
+    if (pipe) pipe->drain();  // every record read so far is in the analyzer before it is read
     line.end_line();
     std::uint64_t aged = 0;
     if (ages) aged = hunt::age_out(analyzer, memory, sopt);
@@ -269,7 +286,7 @@ int run_hunt(const HuntOptions& o, Output& out) {
     for (const auto& z : o.zeek) {
       std::vector<std::string> skipped;
       hunt::ZeekNames names;
-      hunt::read_zeek_path(z, analyzer, &skipped, &names);
+      hunt::read_zeek_path(z, sink, &skipped, &names);
       if (o.stats || o.progress)
         std::fprintf(stderr,
                      "hunt: %s: %llu connections named from ssl/http logs (joined by uid), %llu ssl/http names "
@@ -356,6 +373,10 @@ void add_hunt(CLI::App& app, Action& action) {
   sub->add_flag("--no-names", opts->no_names,
                 "Do not read the first bytes of TCP flows (TLS ClientHello, HTTP request, DNS over TCP): names "
                 "then come from DNS over UDP only");
+  sub->add_option("--threads", opts->threads,
+                  "1: read and analyse on one thread; 2 (default where 2+ CPUs are usable): read packets or Zeek "
+                  "logs on one while the detector state is kept on the other")
+      ->check(CLI::Range(1u, 2u));
   sub->add_flag("--progress", opts->progress, "Progress line on stderr (default: only when stderr is a TTY)");
   sub->add_flag("--stats", opts->stats, "Print packet/flow counters (and libpcap's drop counters live) on stderr at the end");
   sub->add_option("--report-every", opts->report_every,
