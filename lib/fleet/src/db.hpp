@@ -22,9 +22,16 @@ class Connection {
   virtual int prepare(const std::string& sql) = 0;
   // Runs a prepared statement; returns the number of rows it changed.
   virtual long long run(int statement, const std::vector<Value>& params) = 0;
-  // Runs a prepared statement and calls `row` for every result row (no copy of the whole set).
+  // Runs a prepared statement and calls `row` for every result row. `row` may run other
+  // statements on this connection (PostgreSQL: the result set is received whole first).
   virtual void query(int statement, const std::vector<Value>& params,
                      const std::function<void(const Row&)>& row) = 0;
+  // The same for result sets of any size: rows are handed over as they arrive, so client memory
+  // stays at one row (libpq's single-row mode; SQLite always steps row by row). `row` must not
+  // run another statement on this connection while the scan is under way.
+  virtual void scan(int statement, const std::vector<Value>& params, const std::function<void(const Row&)>& row) {
+    query(statement, params, row);
+  }
   virtual void begin() = 0;
   virtual void commit() = 0;
   virtual void rollback() noexcept = 0;

@@ -195,7 +195,7 @@ class SqlStore final : public Store {
   FleetView load_view() override {
     Assessor a = assessor();
     FleetView v;
-    c_->query(select_full_, {}, [&](const db::Row& row) {
+    c_->scan(select_full_, {}, [&](const db::Row& row) {
       FindingRow r;
       light_row(row, r);
       a.add(r);
@@ -378,10 +378,10 @@ class SqlStore final : public Store {
   }
 
   void add_aggregates(Assessor& a) {
-    c_->query(select_aggs_, {}, [&](const db::Row& row) { a.add_aggregate(key_aggregate_from_row(row)); });
+    c_->scan(select_aggs_, {}, [&](const db::Row& row) { a.add_aggregate(key_aggregate_from_row(row)); });
     // Candidates: correlation keys seen from two or more attribution keys (K >= 2), or all (K <= 1).
     std::vector<std::string> keys;
-    c_->query(options_.min_hosts <= 1 ? select_corr_all_ : select_corr_multi_, {},
+    c_->scan(options_.min_hosts <= 1 ? select_corr_all_ : select_corr_multi_, {},
               [&](const db::Row& r) { keys.push_back(r[0].value_or("0")); });
     // Members of kMemberBatch keys per query, not one query per key: on PostgreSQL every query is
     // planned over all day partitions (~20 ms at 116 of them), and 2 406 candidate keys at 10^7
@@ -390,7 +390,7 @@ class SqlStore final : public Store {
     std::vector<db::Value> batch(kMemberBatch);
     for (std::size_t i = 0; i < keys.size(); i += kMemberBatch) {
       for (std::size_t j = 0; j < kMemberBatch; ++j) batch[j] = keys[std::min(i + j, keys.size() - 1)];
-      c_->query(select_members_, batch, [&](const db::Row& row) {
+      c_->scan(select_members_, batch, [&](const db::Row& row) {
         light_row(row, r);
         a.add_candidate(r);
       });
@@ -400,10 +400,10 @@ class SqlStore final : public Store {
   Assessor assessor() {
     std::vector<HostRecord> hosts;
     std::vector<AddressRecord> addresses;
-    c_->query(select_hosts_, {}, [&](const db::Row& r) {
+    c_->scan(select_hosts_, {}, [&](const db::Row& r) {
       hosts.push_back({r[0].value_or(""), parse_origin(r[1].value_or("")), r[2].value_or(""), r[3].value_or("")});
     });
-    c_->query(select_addresses_, {}, [&](const db::Row& r) {
+    c_->scan(select_addresses_, {}, [&](const db::Row& r) {
       addresses.push_back({r[0].value_or(""), parse_origin(r[1].value_or("")), r[2].value_or("")});
     });
     return Assessor(hosts, addresses, options_);

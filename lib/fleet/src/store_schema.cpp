@@ -261,7 +261,7 @@ void rebuild_aggregates(db::Connection& c) {
   // Per key in C++ (the reason id lists): one pass, memory per key, not per finding.
   std::map<std::string, KeyAggregate> keys;
   FindingRow r;
-  c.query(c.prepare(std::string("SELECT ") + kLightColumns + ", attr FROM findings"), {}, [&](const db::Row& row) {
+  c.scan(c.prepare(std::string("SELECT ") + kLightColumns + ", attr FROM findings"), {}, [&](const db::Row& row) {
     light_row(row, r);
     auto& k = keys[row[11].value_or("")];
     k.key = row[11].value_or("");

@@ -251,6 +251,43 @@ TEST_P(FleetScale, OlderStoresAreMigratedNewerRefused) {
   }
 }
 
+// scan() hands rows over as they arrive (libpq single-row mode): every row, in order, the same
+// as query(); a callback that throws stops it and the connection stays usable; a failing
+// statement is an error, not an empty result.
+TEST_P(FleetScale, ScanStreamsEveryRowAndLeavesTheConnectionUsable) {
+  const bool pg = GetParam() == "postgresql";
+  auto c = pg ? db::open_postgres(url()) : db::open_sqlite(url().substr(7));
+  c->exec("CREATE TABLE scan_t (n INTEGER, s TEXT)");
+  const int ins = c->prepare("INSERT INTO scan_t (n, s) VALUES ($1, $2)");
+  c->begin();
+  for (int i = 0; i < 5000; ++i)
+    c->run(ins, {std::to_string(i), i % 7 == 0 ? db::Value() : db::Value(std::string(std::size_t(i % 50), 'x'))});
+  c->commit();
+  const int sel = c->prepare("SELECT n, s FROM scan_t WHERE n >= $1 ORDER BY n");
+  std::vector<std::string> scanned, queried;
+  auto text = [](const db::Row& r) { return *r[0] + "|" + (r[1] ? *r[1] : std::string("NULL")); };
+  c->scan(sel, {"10"}, [&](const db::Row& r) { scanned.push_back(text(r)); });
+  c->query(sel, {"10"}, [&](const db::Row& r) { queried.push_back(text(r)); });
+  ASSERT_EQ(scanned.size(), 4990u);
+  EXPECT_EQ(scanned, queried);
+  EXPECT_EQ(scanned[4], "14|NULL");  // a NULL after non-NULL rows stays NULL in the reused row
+  int seen = 0;
+  EXPECT_THROW(c->scan(sel, {"0"}, [&](const db::Row&) {
+    if (++seen == 3) throw std::runtime_error("stop");
+  }), std::runtime_error);
+  EXPECT_EQ(seen, 3);
+  std::size_t n = 0;
+  c->scan(c->prepare("SELECT count(*) FROM scan_t"), {}, [&](const db::Row& r) { n = std::stoul(*r[0]); });
+  EXPECT_EQ(n, 5000u);
+  if (pg) {  // fails after 4 000 rows were sent (SQLite's division by zero is NULL, not an error)
+    const int bad = c->prepare("SELECT 1 / (n - 4000) FROM scan_t ORDER BY n");
+    EXPECT_THROW(c->scan(bad, {}, [](const db::Row&) {}), std::exception);
+  }
+  n = 0;
+  c->scan(c->prepare("SELECT count(*) FROM scan_t"), {}, [&](const db::Row& r) { n = std::stoul(*r[0]); });
+  EXPECT_EQ(n, 5000u);
+}
+
 TEST_P(FleetScale, PruneDeletesOldFindingsAndRebuildsAggregates) {
   auto o = options();
   o.inventory = file("hosts.csv", inventory(8));
