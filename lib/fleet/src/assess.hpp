@@ -138,7 +138,7 @@ class Assessor {
   std::unordered_map<std::string, std::string> owner_;  // address -> host
   std::unordered_map<std::string, int> index_;          // host -> hosts_ index
   std::vector<HostState> hosts_;
-  std::map<std::string, std::vector<std::string>> addresses_;  // host -> addresses
+  std::unordered_map<std::string, std::vector<std::string>> addresses_;  // host -> addresses
   std::vector<Candidate> candidates_;
   std::map<std::string, KeyAggregate> pending_;  // add(row): per key, folded in finish()
   Pool types_, keys_;
