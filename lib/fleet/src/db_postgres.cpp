@@ -83,14 +83,9 @@ class Postgres final : public Connection {
   // Single-row mode: PQexecPrepared would first hold the whole result in libpq's memory (the
   // aggregate rows of 10^5 hosts with their reason ids: most of serve's 720 MB at 10^7 findings).
   void scan(int statement, const std::vector<Value>& params, const std::function<void(const Row&)>& row) override {
-    std::vector<const char*> p;
-    std::vector<int> len;
-    for (const auto& v : params) {
-      p.push_back(v ? v->c_str() : nullptr);
-      len.push_back(v ? int(v->size()) : 0);
-    }
+    const Params p(params);
     const std::string name = "sg" + std::to_string(statement);
-    if (!PQsendQueryPrepared(conn_, name.c_str(), int(p.size()), p.data(), len.data(), nullptr, 0)) {
+    if (!PQsendQueryPrepared(conn_, name.c_str(), p.count(), p.values.data(), p.lengths.data(), nullptr, 0)) {
       ResultPtr none(nullptr, PQclear);
       check_result(none, name);
     }
@@ -159,15 +154,23 @@ class Postgres final : public Connection {
   }
 
  private:
-  ResultPtr execute(int statement, const std::vector<Value>& params) {
-    std::vector<const char*> p;
-    std::vector<int> len;
-    for (const auto& v : params) {
-      p.push_back(v ? v->c_str() : nullptr);
-      len.push_back(v ? int(v->size()) : 0);
+  // Text parameters as libpq takes them (NULL for a missing value).
+  struct Params {
+    std::vector<const char*> values;
+    std::vector<int> lengths;
+    explicit Params(const std::vector<Value>& params) {
+      for (const auto& v : params) {
+        values.push_back(v ? v->c_str() : nullptr);
+        lengths.push_back(v ? int(v->size()) : 0);
+      }
     }
+    int count() const { return int(values.size()); }
+  };
+
+  ResultPtr execute(int statement, const std::vector<Value>& params) {
+    const Params p(params);
     const std::string name = "sg" + std::to_string(statement);
-    ResultPtr r(PQexecPrepared(conn_, name.c_str(), int(p.size()), p.data(), len.data(), nullptr, 0), PQclear);
+    ResultPtr r(PQexecPrepared(conn_, name.c_str(), p.count(), p.values.data(), p.lengths.data(), nullptr, 0), PQclear);
     check_result(r, name);
     return r;
   }

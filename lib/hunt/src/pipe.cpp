@@ -41,27 +41,28 @@ RecordPipe::~RecordPipe() {
   worker_.join();
 }
 
-void RecordPipe::on_conn(const ConnRecord& c) {
-  Batch& b = *current_;
-  // Assigning over an element kept from an earlier round reuses its strings' buffers.
-  if (b.n_conn < b.conns.size())
-    b.conns[b.n_conn] = c;
+namespace {
+// Assigning over an element kept from an earlier round reuses its strings' buffers.
+template <class Record>
+void put(std::vector<Record>& v, std::size_t& n, const Record& r) {
+  if (n < v.size())
+    v[n] = r;
   else
-    b.conns.push_back(c);
-  ++b.n_conn;
-  b.is_dns.push_back(false);
-  if (b.size() >= batch_size_) hand_over();
+    v.push_back(r);
+  ++n;
+}
+}  // namespace
+
+void RecordPipe::on_conn(const ConnRecord& c) {
+  put(current_->conns, current_->n_conn, c);
+  current_->is_dns.push_back(false);
+  if (current_->size() >= batch_size_) hand_over();
 }
 
 void RecordPipe::on_dns(const DnsRecord& d) {
-  Batch& b = *current_;
-  if (b.n_dns < b.dns.size())
-    b.dns[b.n_dns] = d;
-  else
-    b.dns.push_back(d);
-  ++b.n_dns;
-  b.is_dns.push_back(true);
-  if (b.size() >= batch_size_) hand_over();
+  put(current_->dns, current_->n_dns, d);
+  current_->is_dns.push_back(true);
+  if (current_->size() >= batch_size_) hand_over();
 }
 
 std::unique_ptr<RecordPipe::Batch> RecordPipe::take_free() {
