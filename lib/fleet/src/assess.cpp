@@ -505,6 +505,9 @@ Assessment Assessor::finish() {
     v.reasons = std::move(reasons);
     v.why = join(why, "; ");
     a.verdicts.push_back(std::move(v));
+    // The host's reason ids are in its verdict now: free them as we go, so the aggregates of
+    // 10^5 hosts (up to 96 ids each) and their verdicts are not both held at the peak.
+    s.agg = KeyAggregate{};
   }
   std::stable_sort(a.verdicts.begin(), a.verdicts.end(), [](const HostVerdict& x, const HostVerdict& y) {
     if (x.verdict != y.verdict) return x.verdict > y.verdict;
