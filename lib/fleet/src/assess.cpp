@@ -247,6 +247,13 @@ void Assessor::fold(const KeyAggregate& k) {
   auto& s = hosts_[std::size_t(host_index(resolve_key(k.key)))];
   if (!s.model_from_record && s.model.empty() && !k.model_hint.empty()) s.model = k.model_hint;
   s.agg.merge(k);
+  // A host with a critical finding is named by its critical ids (and its correlations): finish()
+  // never lists its high or medium ids, so they are not kept (at 10^5 hosts they were most of the
+  // ids held; counts stay exact).
+  if (s.agg.critical) {
+    std::vector<std::string>().swap(s.agg.high_ids);
+    std::vector<std::string>().swap(s.agg.medium_ids);
+  }
 }
 
 void Assessor::add_candidate(const FindingRow& row) {
