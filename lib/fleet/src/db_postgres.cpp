@@ -14,6 +14,21 @@ namespace {
 
 using ResultPtr = std::unique_ptr<PGresult, decltype(&PQclear)>;
 
+// Row i of a result into `out` (reused across rows: a column's buffer is kept when it is not NULL).
+void read_row(const PGresult* r, int i, Row& out) {
+  const int cols = PQnfields(r);
+  out.resize(std::size_t(cols));
+  for (int c = 0; c < cols; ++c) {
+    auto& v = out[std::size_t(c)];
+    if (PQgetisnull(r, i, c))
+      v.reset();
+    else if (v)
+      v->assign(PQgetvalue(r, i, c), std::size_t(PQgetlength(r, i, c)));
+    else
+      v.emplace(PQgetvalue(r, i, c), std::size_t(PQgetlength(r, i, c)));
+  }
+}
+
 std::string trim(std::string s) {
   for (auto& c : s)
     if (c == '\n' || c == '\t') c = ' ';  // libpq messages span lines
@@ -67,15 +82,10 @@ class Postgres final : public Connection {
 
   void query(int statement, const std::vector<Value>& params, const std::function<void(const Row&)>& row) override {
     auto r = execute(statement, params);
-    const int rows = PQntuples(r.get()), cols = PQnfields(r.get());
-    Row out(static_cast<std::size_t>(cols));
+    const int rows = PQntuples(r.get());
+    Row out;
     for (int i = 0; i < rows; ++i) {
-      for (int c = 0; c < cols; ++c) {
-        if (PQgetisnull(r.get(), i, c))
-          out[c].reset();
-        else
-          out[c].emplace(PQgetvalue(r.get(), i, c), std::size_t(PQgetlength(r.get(), i, c)));
-      }
+      read_row(r.get(), i, out);
       row(out);
     }
   }
@@ -98,16 +108,7 @@ class Postgres final : public Connection {
       ResultPtr r(res, PQclear);
       const auto st = PQresultStatus(res);
       if (st == PGRES_SINGLE_TUPLE && !failed && !error) {
-        const int cols = PQnfields(res);
-        out.resize(std::size_t(cols));
-        for (int c = 0; c < cols; ++c) {
-          if (PQgetisnull(res, 0, c))
-            out[std::size_t(c)].reset();
-          else if (out[std::size_t(c)])
-            out[std::size_t(c)]->assign(PQgetvalue(res, 0, c), std::size_t(PQgetlength(res, 0, c)));
-          else
-            out[std::size_t(c)].emplace(PQgetvalue(res, 0, c), std::size_t(PQgetlength(res, 0, c)));
-        }
+        read_row(res, 0, out);
         try {
           row(out);
         } catch (...) {
