@@ -243,8 +243,12 @@ void Assessor::add(const FindingRow& row) {
 
 void Assessor::add_aggregate(const KeyAggregate& k) { fold(k); }
 
-void Assessor::fold(const KeyAggregate& k) {
-  auto& s = hosts_[std::size_t(host_index(resolve_key(k.key)))];
+void Assessor::fold(const KeyAggregate& k) { fold(host_index(resolve_key(k.key)), k); }
+
+void Assessor::add_host_aggregate(const std::string& host, const KeyAggregate& k) { fold(host_index(host), k); }
+
+void Assessor::fold(int host, const KeyAggregate& k) {
+  auto& s = hosts_[std::size_t(host)];
   if (!s.model_from_record && s.model.empty() && !k.model_hint.empty()) s.model = k.model_hint;
   s.agg.merge(k);
   // A host with a critical finding is named by its critical ids (and its correlations): finish()
@@ -257,8 +261,14 @@ void Assessor::fold(const KeyAggregate& k) {
 }
 
 void Assessor::add_candidate(const FindingRow& row) {
-  if (row.corr_kind == CorrKind::none) return;
-  const int h = resolve_index(row);
+  if (row.corr_kind != CorrKind::none) add_candidate(resolve_index(row), row);
+}
+
+void Assessor::add_candidate(const FindingRow& row, const std::string& host) {
+  if (row.corr_kind != CorrKind::none) add_candidate(host_index(host), row);
+}
+
+void Assessor::add_candidate(int h, const FindingRow& row) {
   const IdRef id{std::uint32_t(ids_.size()), std::uint32_t(row.id.size())};
   ids_ += row.id;
   candidates_.push_back({h, row.corr_kind, types_.intern(row.type), keys_.intern(row.corr_key), id, row.first_seen,

@@ -8,10 +8,12 @@
 #include <stdexcept>
 
 #include <map>
+#include <set>
 
 #include "assess.hpp"
 #include "db.hpp"
 #include "store_aggregates.hpp"
+#include "store_hosts.hpp"
 #include "store_schema.hpp"
 #include "supplyguard/fleet/fleet.hpp"
 
@@ -47,7 +49,10 @@ std::string now_iso() {
 
 constexpr std::size_t kStageRows = 50000;  // PostgreSQL: COPY this many, then insert them sorted
 constexpr std::size_t kModelScanRows = 100000;  // /api/findings?model=: rows looked at per page
-constexpr std::size_t kMemberBatch = 256;  // correlation keys whose members one query reads
+constexpr std::size_t kMemberBatch = 256;
+// Host records in one batch above which agg_hosts is rebuilt rather than recomputed per moved
+// address (an inventory of the fleet: one pass over agg_keys beats a query per address).
+constexpr std::size_t kRecomputeRecords = 256;  // correlation keys whose members one query reads
 
 // PostgreSQL, a host's findings: planned once per connection (a generic plan), not per request.
 // Both queries read through the attr index of every day partition either way, but planning them
@@ -85,6 +90,7 @@ class SqlStore final : public Store {
         "INSERT INTO hosts (host, origin, model, batch) VALUES ($1,$2,$3,$4)"
         " ON CONFLICT (host, origin) DO UPDATE SET model = excluded.model, batch = excluded.batch");
     drop_addresses_ = c_->prepare("DELETE FROM addresses WHERE host = $1 AND origin = $2");
+    select_named_ = c_->prepare("SELECT address FROM addresses WHERE host = $1 AND origin = $2");
     upsert_address_ = c_->prepare(
         "INSERT INTO addresses (address, origin, host) VALUES ($1,$2,$3)"
         " ON CONFLICT (address, origin) DO UPDATE SET host = excluded.host");
@@ -98,15 +104,20 @@ class SqlStore final : public Store {
     select_addresses_ = c_->prepare("SELECT address, origin, host FROM addresses ORDER BY address, origin");
     select_light_ = c_->prepare(std::string("SELECT ") + kLightColumns + " FROM findings");
     select_full_ = c_->prepare(std::string("SELECT ") + kLightColumns + ", body FROM findings ORDER BY id");
-    select_aggs_ = c_->prepare(std::string("SELECT ") + kAggKeyColumns + " FROM agg_keys ORDER BY attr");
+    select_host_aggs_ = c_->prepare(std::string("SELECT ") + kAggHostColumns + " FROM agg_hosts");
+    select_implied_ = c_->prepare(
+        "SELECT DISTINCT host FROM addresses a WHERE NOT EXISTS (SELECT 1 FROM hosts h WHERE h.host = a.host)");
     select_corr_all_ = c_->prepare("SELECT corr_hash FROM agg_corr ORDER BY corr_hash");
     select_corr_multi_ = c_->prepare("SELECT corr_hash FROM agg_corr WHERE multi = 1 ORDER BY corr_hash");
     // By hash: two keys that share one (never seen; 64 bits) are told apart by the assessor,
     // which groups members by kind and key.
     std::string in;
     for (std::size_t i = 1; i <= kMemberBatch; ++i) in += (i > 1 ? ",$" : "$") + std::to_string(i);
-    select_members_ = c_->prepare(std::string("SELECT ") + kLightColumns + " FROM findings WHERE corr_hash IN (" + in +
-                                  ") AND corr_kind > 0 ORDER BY id");
+    // With the owner of the member's address, so that no address table is read for them.
+    select_members_ = c_->prepare(std::string("SELECT ") + kLightColumns +
+                                  ", (SELECT a.host FROM addresses a WHERE a.address = findings.address"
+                                  " ORDER BY CASE a.origin WHEN 'inventory' THEN 0 ELSE 1 END LIMIT 1)"
+                                  " FROM findings WHERE corr_hash IN (" + in + ") AND corr_kind > 0 ORDER BY id");
     select_count_ = c_->prepare("SELECT coalesce(sum(findings), 0) FROM agg_keys");
     select_generation_ = c_->prepare("SELECT count(*), coalesce(max(ingested_at), '') FROM ingested_files");
     select_owner_ = c_->prepare(
@@ -120,6 +131,22 @@ class SqlStore final : public Store {
   IngestStats store(const IngestBatch& batch) override {
     IngestStats st;
     db::Transaction tx(*c_);
+    // PostgreSQL: writers take turns from here, since moving an address recomputes host
+    // aggregates that a concurrent batch of findings would merge into.
+    if (pg_) c_->exec(kWriterLock);
+    const std::size_t records = batch.inventory_hosts.size() + batch.snapshot_hosts.size();
+    // The owners, before the records change, of every address they name or drop (a few: a
+    // snapshot names one host; an inventory of many hosts rebuilds agg_hosts instead).
+    const bool rebuild = records > kRecomputeRecords;
+    std::map<std::string, std::string> before;
+    auto note = [&](const HostInfo& h, Origin origin) {
+      if (rebuild) return;
+      c_->query(select_named_, {h.host, origin_name(origin)}, [&](const db::Row& r) { before.try_emplace(r[0].value_or("")); });
+      for (const auto& a : h.addresses) before.try_emplace(a);
+    };
+    for (const auto& h : batch.inventory_hosts) note(h, Origin::inventory);
+    for (const auto& h : batch.snapshot_hosts) note(h, Origin::snapshot);
+    for (auto& [address, owner] : before) owner = owner_of(*c_, aggs_.hosts.select_owner, address);
     auto put_host = [&](const HostInfo& h, Origin origin) {
       const char* o = origin_name(origin);
       c_->run(upsert_host_, {h.host, o, h.model, h.batch});
@@ -131,6 +158,20 @@ class SqlStore final : public Store {
     for (const auto& h : batch.snapshot_hosts) {
       put_host(h, Origin::snapshot);
       c_->run(upsert_snapshot_, {h.host, batch.source, now_iso()});
+    }
+    if (rebuild) {
+      rebuild_host_aggregates(*c_);
+    } else {
+      // An address that changed owner moves its findings between two hosts (an address nobody
+      // owns is its own host).
+      std::set<std::string> moved;
+      for (const auto& [address, was] : before) {
+        const std::string now = owner_of(*c_, aggs_.hosts.select_owner, address);
+        if (now == was) continue;
+        moved.insert(was.empty() ? address : was);
+        moved.insert(now.empty() ? address : now);
+      }
+      recompute_host_aggregates(*c_, aggs_.hosts, moved);
     }
     st.inventory_hosts = batch.inventory_hosts.size();
     st.snapshots = batch.snapshots;
@@ -165,13 +206,13 @@ class SqlStore final : public Store {
   }
 
   Assessment assess() override {
-    Assessor a = assessor();
+    Assessor a = assessor(/*with_addresses=*/false);
     add_aggregates(a);
     return a.finish();
   }
 
   FleetView overview() override {
-    Assessor a = assessor();
+    Assessor a = assessor(/*with_addresses=*/true);
     add_aggregates(a);
     FleetView v;
     v.hosts = a.host_infos();
@@ -193,7 +234,7 @@ class SqlStore final : public Store {
   }
 
   FleetView load_view() override {
-    Assessor a = assessor();
+    Assessor a = assessor(/*with_addresses=*/true);
     FleetView v;
     c_->scan(select_full_, {}, [&](const db::Row& row) {
       FindingRow r;
@@ -377,8 +418,12 @@ class SqlStore final : public Store {
     return it->second;
   }
 
+  // One row a host (agg_hosts), then the correlation candidates.
   void add_aggregates(Assessor& a) {
-    c_->scan(select_aggs_, {}, [&](const db::Row& row) { a.add_aggregate(key_aggregate_from_row(row)); });
+    c_->scan(select_host_aggs_, {}, [&](const db::Row& row) {
+      const HostAggregate h = host_aggregate_from_row(row);
+      a.add_host_aggregate(h.host, h.agg);
+    });
     // Candidates: correlation keys seen from two or more attribution keys (K >= 2), or all (K <= 1).
     std::vector<std::string> keys;
     c_->scan(options_.min_hosts <= 1 ? select_corr_all_ : select_corr_multi_, {},
@@ -392,20 +437,27 @@ class SqlStore final : public Store {
       for (std::size_t j = 0; j < kMemberBatch; ++j) batch[j] = keys[std::min(i + j, keys.size() - 1)];
       c_->scan(select_members_, batch, [&](const db::Row& row) {
         light_row(row, r);
-        a.add_candidate(r);
+        a.add_candidate(r, !r.named_host.empty() ? r.named_host
+                           : !r.address.empty()  ? row[11].value_or(r.address)
+                                                 : std::string(kUnattributed));
       });
     }
   }
 
-  Assessor assessor() {
+  // The host records; with_addresses: the address records too (to list them, or to resolve
+  // findings one by one), else only the hosts that address records alone name.
+  Assessor assessor(bool with_addresses) {
     std::vector<HostRecord> hosts;
     std::vector<AddressRecord> addresses;
     c_->scan(select_hosts_, {}, [&](const db::Row& r) {
       hosts.push_back({r[0].value_or(""), parse_origin(r[1].value_or("")), r[2].value_or(""), r[3].value_or("")});
     });
-    c_->scan(select_addresses_, {}, [&](const db::Row& r) {
-      addresses.push_back({r[0].value_or(""), parse_origin(r[1].value_or("")), r[2].value_or("")});
-    });
+    if (with_addresses)
+      c_->scan(select_addresses_, {}, [&](const db::Row& r) {
+        addresses.push_back({r[0].value_or(""), parse_origin(r[1].value_or("")), r[2].value_or("")});
+      });
+    else
+      c_->scan(select_implied_, {}, [&](const db::Row& r) { hosts.push_back({r[0].value_or(""), Origin::snapshot, "", ""}); });
     return Assessor(hosts, addresses, options_);
   }
 
@@ -515,8 +567,8 @@ class SqlStore final : public Store {
   std::vector<db::Value> params_;
   std::map<std::string, int> statements_;
   int insert_staged_ = -1, select_staged_days_ = -1;
-  int insert_finding_ = -1, upsert_host_, drop_addresses_, upsert_address_, upsert_snapshot_, log_file_;
-  int select_hosts_, select_addresses_, select_light_, select_full_, select_aggs_, select_corr_all_,
+  int insert_finding_ = -1, upsert_host_, drop_addresses_, select_named_, upsert_address_, upsert_snapshot_, log_file_;
+  int select_hosts_, select_addresses_, select_light_, select_full_, select_host_aggs_, select_implied_, select_corr_all_,
       select_corr_multi_, select_members_, select_count_, select_generation_, select_owner_, select_owned_, select_time_;
 };
 

@@ -13,6 +13,8 @@ namespace {
 
 db::Value opt_int(const std::optional<core::Micros>& t) { return t ? db::Value(std::to_string(*t)) : std::nullopt; }
 
+}  // namespace
+
 std::vector<db::Value> key_params(const KeyAggregate& k) {
   return {k.key,
           std::to_string(k.findings),
@@ -31,8 +33,6 @@ std::vector<db::Value> key_params(const KeyAggregate& k) {
           join_ids(k.medium_ids)};
 }
 
-}  // namespace
-
 void copy_field(std::string& out, const db::Value& v) {
   if (!v) {
     out += "\\N";
@@ -49,8 +49,6 @@ void copy_field(std::string& out, const db::Value& v) {
   }
 }
 
-namespace {
-
 void copy_row(std::string& out, const std::vector<db::Value>& row) {
   for (std::size_t i = 0; i < row.size(); ++i) {
     if (i) out += '\t';
@@ -59,7 +57,6 @@ void copy_row(std::string& out, const std::vector<db::Value>& row) {
   out += '\n';
 }
 
-// Sends `data` (COPY text rows) in one COPY.
 void copy_all(db::Connection& c, const std::string& sql, const std::string& data) {
   bool sent = false;
   c.copy_in(sql, [&](std::string& out) {
@@ -70,7 +67,6 @@ void copy_all(db::Connection& c, const std::string& sql, const std::string& data
   });
 }
 
-}  // namespace
 
 AggregateStatements prepare_aggregates(db::Connection& c) {
   const bool pg = c.dialect() == "postgresql";
@@ -95,6 +91,7 @@ AggregateStatements prepare_aggregates(db::Connection& c) {
   s.upsert_time = c.prepare(
       "INSERT INTO agg_time (bucket, severity, n) VALUES ($1,$2,$3)"
       " ON CONFLICT (bucket, severity) DO UPDATE SET n = agg_time.n + excluded.n");
+  s.hosts = prepare_host_statements(c);
   return s;
 }
 
@@ -124,8 +121,13 @@ const char* const kAggKeyColumns =
     "attr, findings, worst, medium, high, critical, high_planes, model_hint, latest, latest_id, critical_type,"
     " critical_plane, critical_ids, high_ids, medium_ids";
 
-KeyAggregate key_aggregate_from_row(const db::Row& row) {
+KeyAggregate key_aggregate_from_row(const db::Row& full, std::size_t first) {
   static const std::string empty;
+  struct Shifted {  // row[i] is full[first + i]
+    const db::Row& r;
+    std::size_t first;
+    const db::Value& operator[](std::size_t i) const { return r[first + i]; }
+  } row{full, first};
   auto text = [&](std::size_t i) -> const std::string& { return row[i] ? *row[i] : empty; };
   auto num = [&](std::size_t i) { return std::strtoull(text(i).c_str(), nullptr, 10); };
   KeyAggregate k;
@@ -199,6 +201,34 @@ void insert_key_aggregate(db::Connection& c, const AggregateStatements& s, const
   c.run(s.update_key, key_params(merged));
 }
 
+std::vector<HostAggregate> AggregateDelta::host_deltas(db::Connection& c, const AggregateStatements& s) const {
+  std::unordered_map<std::string, std::string> owners;  // "a:" key -> the owner of its address
+  if (c.dialect() == "postgresql") {  // sg_key_names holds keys_: one query, not one per key
+    c.scan(s.hosts.select_owners_in, {}, [&](const db::Row& r) {
+      if (r[1]) owners.emplace(r[0].value_or(""), *r[1]);
+    });
+  }
+  std::unordered_map<std::string, HostAggregate> hosts;
+  for (const auto& [attr, k] : keys_) {
+    std::string host;
+    if (c.dialect() != "postgresql") {
+      host = host_of_key(c, s.hosts.select_owner, attr);
+    } else if (attr.rfind("a:", 0) == 0) {
+      auto it = owners.find(attr);
+      host = it != owners.end() ? it->second : attr.substr(2);
+    } else {
+      host = attr.rfind("h:", 0) == 0 ? attr.substr(2) : std::string(kUnattributed);
+    }
+    auto& h = hosts[host];
+    h.host = host;
+    h.merge(k, attr);
+  }
+  std::vector<HostAggregate> out;
+  out.reserve(hosts.size());
+  for (auto& [host, h] : hosts) out.push_back(std::move(h));
+  return out;
+}
+
 // PostgreSQL: the deltas go in by COPY and are merged by one statement per table, not one
 // round trip per key (which made PostgreSQL ingest 6x slower than SQLite). The caller holds the
 // writers' advisory lock (kWriterLock) since the transaction began, so the agg_keys rows read here
@@ -214,12 +244,14 @@ void AggregateDelta::flush_postgres(db::Connection& c, const AggregateStatements
          " multi INTEGER, n BIGINT) ON COMMIT DELETE ROWS");
   c.exec("TRUNCATE sg_key_names, sg_keys, sg_types, sg_corr");
   std::string data;
+  std::vector<HostAggregate> hosts;
   if (!keys_.empty()) {
     for (const auto& [attr, k] : keys_) {
       copy_field(data, attr);
       data += '\n';
     }
     copy_all(c, "COPY sg_key_names FROM STDIN", data);
+    hosts = host_deltas(c, s);  // keys_ are still this transaction's deltas here
     // The stored rows these keys merge into, read once.
     if (select_keys_in_ < 0)  // prepared once the temp table exists (per connection)
       select_keys_in_ = c.prepare(std::string("SELECT ") + kAggKeyColumns +
@@ -241,6 +273,7 @@ void AggregateDelta::flush_postgres(db::Connection& c, const AggregateStatements
            " latest_id = excluded.latest_id, critical_type = excluded.critical_type,"
            " critical_plane = excluded.critical_plane, critical_ids = excluded.critical_ids,"
            " high_ids = excluded.high_ids, medium_ids = excluded.medium_ids");
+    merge_host_aggregates(c, s.hosts, std::move(hosts));
   }
   if (!types_.empty()) {
     data.clear();
@@ -277,6 +310,7 @@ void AggregateDelta::flush(db::Connection& c, const AggregateStatements& s) {
     std::sort(out.begin(), out.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
     return out;
   };
+  merge_host_aggregates(c, s.hosts, host_deltas(c, s));
   for (const auto* e : sorted(keys_)) insert_key_aggregate(c, s, e->second);
   for (const auto* e : sorted(types_)) {
     const std::string& k = e->first;

@@ -6,11 +6,13 @@
 // never the whole findings table.
 #include <map>
 #include <string>
+#include <vector>
 #include <tuple>
 #include <unordered_map>
 
 #include "assess.hpp"
 #include "db.hpp"
+#include "store_hosts.hpp"
 
 namespace sg::fleet {
 
@@ -24,6 +26,7 @@ inline constexpr const char* kWriterLock = "SELECT pg_advisory_xact_lock(7431018
 
 struct AggregateStatements {
   int insert_key, select_key, update_key, upsert_type, upsert_corr, upsert_time;
+  HostStatements hosts;
 };
 AggregateStatements prepare_aggregates(db::Connection& c);
 
@@ -51,6 +54,9 @@ class AggregateDelta {
 
  private:
   void flush_postgres(db::Connection& c, const AggregateStatements& s);
+  // The per-host deltas of keys_ (before it is merged with the stored rows); PostgreSQL resolves
+  // the owners of the keys in sg_key_names in one query.
+  std::vector<HostAggregate> host_deltas(db::Connection& c, const AggregateStatements& s) const;
   struct Corr {
     int kind = 0;
     std::string first_attr;
@@ -66,16 +72,21 @@ class AggregateDelta {
   int select_keys_in_ = -1;  // PostgreSQL: prepared at the first flush
 };
 
-// Appends a value in COPY text format (backslash, tab, newline, CR escaped; NULL is \N).
+// Appends a value in COPY text format (backslash, tab, newline, CR escaped; NULL is \N), or a row.
 void copy_field(std::string& out, const db::Value& v);
+void copy_row(std::string& out, const std::vector<db::Value>& row);
+// Sends `data` (COPY text rows) in one COPY.
+void copy_all(db::Connection& c, const std::string& sql, const std::string& data);
 
 // The light columns of `findings` (no body), in the order light_row() reads them.
 extern const char* const kLightColumns;
 void light_row(const db::Row& row, FindingRow& r);
 
-// agg_keys row <-> KeyAggregate (columns in kAggKeyColumns order).
+// agg_keys row <-> KeyAggregate (columns in kAggKeyColumns order). agg_hosts rows hold the same
+// columns after two of their own: from_row reads them from `first` on.
 extern const char* const kAggKeyColumns;
-KeyAggregate key_aggregate_from_row(const db::Row& row);
+KeyAggregate key_aggregate_from_row(const db::Row& row, std::size_t first = 0);
+std::vector<db::Value> key_params(const KeyAggregate& k);  // kAggKeyColumns, k.key first
 // Inserts a key's aggregate, or merges it into the stored one (row locked on PostgreSQL).
 void insert_key_aggregate(db::Connection& c, const AggregateStatements& s, const KeyAggregate& k);
 

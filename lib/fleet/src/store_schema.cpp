@@ -12,6 +12,7 @@
 #include <stdexcept>
 
 #include "store_aggregates.hpp"
+#include "store_hosts.hpp"
 #include "supplyguard/core/time.hpp"
 
 namespace sg::fleet {
@@ -46,6 +47,12 @@ constexpr const char* kAggregates[] = {
     " high BIGINT NOT NULL, critical BIGINT NOT NULL, high_planes INTEGER NOT NULL, model_hint TEXT NOT NULL,"
     " latest BIGINT, latest_id TEXT NOT NULL, critical_type TEXT NOT NULL, critical_plane TEXT NOT NULL,"
     " critical_ids TEXT NOT NULL, high_ids TEXT NOT NULL, medium_ids TEXT NOT NULL)",
+    // Version 5: per host, what verdicts read (store_hosts.hpp). hint_attr: the key of model_hint.
+    "CREATE TABLE IF NOT EXISTS agg_hosts ("
+    " host TEXT PRIMARY KEY, hint_attr TEXT NOT NULL, findings BIGINT NOT NULL, worst INTEGER,"
+    " medium BIGINT NOT NULL, high BIGINT NOT NULL, critical BIGINT NOT NULL, high_planes INTEGER NOT NULL,"
+    " model_hint TEXT NOT NULL, latest BIGINT, latest_id TEXT NOT NULL, critical_type TEXT NOT NULL,"
+    " critical_plane TEXT NOT NULL, critical_ids TEXT NOT NULL, high_ids TEXT NOT NULL, medium_ids TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS agg_types ("
     " attr TEXT NOT NULL, plane TEXT NOT NULL, type TEXT NOT NULL, n BIGINT NOT NULL, PRIMARY KEY (attr, plane, type))",
     // multi: the key was seen from more than one attribution key, so it may reach K >= 2 hosts.
@@ -75,11 +82,12 @@ void create_findings(db::Connection& c) {
 
 void create_aggregates(db::Connection& c) {
   // SQLite: the small aggregate rows live in their primary key's B-tree (WITHOUT ROWID), one
-  // B-tree write per upsert instead of two.
+  // B-tree write per upsert instead of two. Not agg_keys and agg_hosts: their id lists make rows
+  // too large for that.
   for (const char* sql : kAggregates) {
     std::string text = sql;
     if (c.dialect() == "sqlite" && text.rfind("CREATE TABLE IF NOT EXISTS agg_keys", 0) != 0 &&
-        text.rfind("CREATE TABLE", 0) == 0)
+        text.rfind("CREATE TABLE IF NOT EXISTS agg_hosts", 0) != 0 && text.rfind("CREATE TABLE", 0) == 0)
       text += " WITHOUT ROWID";
     c.exec(text);
   }
@@ -242,13 +250,15 @@ void prepare_schema(db::Connection& c, bool read_only) {
   else if (v < 3) migrate_findings(c, v);  // 1 or 2: one findings table with the bodies, in one transaction
   create_aggregates(c);
   if (v != 0 && v < 3) rebuild_aggregates(c);
+  else if (v == 3 || v == 4) rebuild_host_aggregates(c);  // agg_keys are current: only agg_hosts is new
   c.exec("INSERT INTO store_meta (key, value) VALUES ('schema_version', '" + std::to_string(kSchemaVersion) +
          "') ON CONFLICT (key) DO UPDATE SET value = excluded.value");
   tx.commit();
 }
 
 void rebuild_aggregates(db::Connection& c) {
-  for (const char* t : {"agg_keys", "agg_types", "agg_corr", "agg_time"}) c.exec(std::string("DELETE FROM ") + t);
+  for (const char* t : {"agg_keys", "agg_hosts", "agg_types", "agg_corr", "agg_time"})
+    c.exec(std::string("DELETE FROM ") + t);
   c.exec("INSERT INTO agg_types (attr, plane, type, n) SELECT attr, plane, type, count(*) FROM findings"
          " GROUP BY attr, plane, type");
   c.exec("INSERT INTO agg_corr (corr_hash, corr_kind, first_attr, multi, n)"
@@ -269,6 +279,8 @@ void rebuild_aggregates(db::Connection& c) {
   });
   const AggregateStatements s = prepare_aggregates(c);
   for (const auto& [attr, k] : keys) insert_key_aggregate(c, s, k);
+  keys.clear();
+  rebuild_host_aggregates(c);
 }
 
 }  // namespace sg::fleet

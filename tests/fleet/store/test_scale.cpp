@@ -119,6 +119,60 @@ TEST_P(FleetScale, AggregatesGiveTheVerdictsOfAFullScan) {
   }
 }
 
+// agg_hosts follows the address records: findings stored before any record, then a snapshot,
+// inventories that move, drop and take over addresses (a few records: recomputed per moved
+// address; many: rebuilt), then more findings. After every step the verdicts read from agg_hosts
+// are those of a full scan, model hints from two keys of one host included.
+TEST_P(FleetScale, HostAggregatesFollowTheAddressRecords) {
+  auto store = Store::open(url());
+  auto step = [&](const char* what) {
+    SCOPED_TRACE(what);
+    expect_same(store->assess(), store->load_view());
+  };
+  IngestBatch findings;
+  findings.source = "a.jsonl";
+  findings.findings = fleet_findings(40, 800, 11);
+  auto hinted = test::egress("10.55.0.1", "198.51.100.200", Severity::medium);
+  hinted.fields["model"] = "Y";  // key a:10.55.0.1 hints Y, key h:m1 hints X: the smaller key's wins
+  findings.findings.push_back(hinted);
+  findings.findings.push_back(test::attest_change("m1", "X", "i2c:1-0050", "component_added", Severity::low));
+  store->store(findings);
+  step("no records");
+
+  IngestBatch snap;
+  snap.source = "snap.json";
+  snap.snapshots = 2;
+  snap.snapshot_hosts = {HostInfo{"s1", "", "", {"10.1.0.1", "10.77.0.2"}}, HostInfo{"m1", "", "", {"10.55.0.1"}}};
+  store->store(snap);
+  step("a snapshot takes an owned-by-nobody address");
+
+  auto inventory_of = [](int hosts, int shift, const std::string& source) {
+    IngestBatch b;
+    b.source = source;
+    for (int h = 0; h < hosts; ++h) {
+      const int o = (h + shift) % hosts;  // host h owns what host h+shift owned at shift 0
+      std::vector<std::string> addresses;
+      if (h != 9) addresses = {"10.1.0." + std::to_string(o % 250 + 1), "10.99.0." + std::to_string(o % 250 + 1)};
+      b.inventory_hosts.push_back(HostInfo{"n" + std::to_string(h), h % 2 ? "A" : "B", "lot-1", addresses});
+    }
+    return b;
+  };
+  store->store(inventory_of(40, 0, "hosts.csv"));
+  step("an inventory (few records): overrides the snapshot's 10.1.0.1, n9 owns nothing");
+  store->store(inventory_of(40, 3, "hosts2.csv"));
+  step("an inventory that moves every address to another host");
+  store->store(inventory_of(300, 5, "hosts3.csv"));
+  step("an inventory of many records (rebuilt)");
+  IngestBatch more;
+  more.source = "b.jsonl";
+  more.findings = fleet_findings(40, 300, 12);
+  store->store(more);
+  step("findings after the records");
+  // Its two keys' hints: a:10.55.0.1 (Y) sorts before h:m1 (X).
+  for (const auto& v : store->assess().verdicts)
+    if (v.host == "m1") EXPECT_EQ(v.model, "Y");
+}
+
 TEST_P(FleetScale, PagesAndHostFindingsByIndex) {
   auto o = options();
   o.inventory = file("hosts.csv", inventory(10));
@@ -167,19 +221,21 @@ TEST_P(FleetScale, PagesAndHostFindingsByIndex) {
 // findings, 60 snapshots) as schema version 2 wrote it, fleet-v2.sql its dump (loaded into
 // PostgreSQL), and fleet-v2.{verdict,correlate}.jsonl what `fleet verdict` / `fleet correlate`
 // printed over it then. A version 1 store is that store without what version 2 added; a version
-// 3 store is it migrated, without what version 4 added.
+// 3 store is it migrated, without what versions 4 and 5 added; a version 4 store without what 5
+// added (agg_hosts).
 void load_v2_fixture(const std::string& backend, const std::string& url, int version) {
   const std::string data = std::string(SG_SOURCE_DIR) + "/tests/fleet/store/data/";
   const bool pg = backend == "postgresql";
   if (!pg) std::filesystem::copy_file(data + "fleet-v2.db", url.substr(7), std::filesystem::copy_options::overwrite_existing);
   auto c = pg ? db::open_postgres(url) : db::open_sqlite(url.substr(7));
   if (pg) c->exec(test::slurp(data + "fleet-v2.sql"));
-  if (version == 3) {
+  if (version == 3 || version == 4) {
     c.reset();
     Store::open(url);  // migrated to the current version
     c = pg ? db::open_postgres(url) : db::open_sqlite(url.substr(7));
-    c->exec("DROP INDEX addresses_host");
-    c->exec("UPDATE store_meta SET value = '3' WHERE key = 'schema_version'");
+    if (version == 3) c->exec("DROP INDEX addresses_host");
+    c->exec("DROP TABLE agg_hosts");
+    c->exec("UPDATE store_meta SET value = '" + std::to_string(version) + "' WHERE key = 'schema_version'");
   }
   if (version == 1) {  // what version 1 wrote: no store_meta, no aggregates, no attr column
     for (const char* t : {"store_meta", "agg_keys", "agg_types", "agg_corr", "agg_time"})
@@ -193,7 +249,7 @@ void load_v2_fixture(const std::string& backend, const std::string& url, int ver
 TEST_P(FleetScale, OlderStoresAreMigratedNewerRefused) {
   const std::string data = std::string(SG_SOURCE_DIR) + "/tests/fleet/store/data/";
   const bool pg = GetParam() == "postgresql";
-  for (const int version : {3, 2, 1}) {
+  for (const int version : {4, 3, 2, 1}) {
     SCOPED_TRACE("version " + std::to_string(version));
     if (pg) {  // a fresh schema for each round
       auto c = db::open_postgres(url());
