@@ -245,7 +245,22 @@ void Assessor::add_aggregate(const KeyAggregate& k) { fold(k); }
 
 void Assessor::fold(const KeyAggregate& k) { fold(host_index(resolve_key(k.key)), k); }
 
-void Assessor::add_host_aggregate(const std::string& host, const KeyAggregate& k) { fold(host_index(host), k); }
+void Assessor::add_host_aggregate(const std::string& host, KeyAggregate&& k) { fold(host_index(host), std::move(k)); }
+
+void Assessor::fold(int host, KeyAggregate&& k) {
+  // The host's first aggregate (one row a host in agg_hosts): taken over, not merged id by id.
+  if (hosts_[std::size_t(host)].agg.findings == 0 && hosts_[std::size_t(host)].agg.key.empty()) {
+    auto& s = hosts_[std::size_t(host)];
+    if (!s.model_from_record && s.model.empty() && !k.model_hint.empty()) s.model = k.model_hint;
+    s.agg = std::move(k);
+    if (s.agg.critical) {
+      std::vector<std::string>().swap(s.agg.high_ids);
+      std::vector<std::string>().swap(s.agg.medium_ids);
+    }
+    return;
+  }
+  fold(host, static_cast<const KeyAggregate&>(k));
+}
 
 void Assessor::fold(int host, const KeyAggregate& k) {
   auto& s = hosts_[std::size_t(host)];
@@ -469,7 +484,9 @@ Assessment Assessor::finish() {
       return cx.severity != cy.severity ? cx.severity > cy.severity : id_of(cx.id) < id_of(cy.id);
     });
     std::vector<std::string> reasons, why;
-    std::unordered_set<std::string> seen;
+    // Views into storage that outlives the loop body (the host's aggregate, the id arena,
+    // corr_ids): no copy of an id but the one in `reasons`.
+    std::unordered_set<std::string_view> seen;
     auto reason = [&](std::string_view id) {
       if (seen.emplace(id).second) reasons.emplace_back(id);
     };
@@ -526,12 +543,21 @@ Assessment Assessor::finish() {
     // 10^5 hosts (up to 96 ids each) and their verdicts are not both held at the peak.
     s.agg = KeyAggregate{};
   }
-  std::stable_sort(a.verdicts.begin(), a.verdicts.end(), [](const HostVerdict& x, const HostVerdict& y) {
+  // Sorted by index, then moved once: a verdict is strings and vectors, and sorting 10^5 of
+  // them in place moved each one a dozen times.
+  std::vector<std::uint32_t> order(a.verdicts.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = std::uint32_t(i);
+  std::stable_sort(order.begin(), order.end(), [&](std::uint32_t i, std::uint32_t j) {
+    const HostVerdict &x = a.verdicts[i], &y = a.verdicts[j];
     if (x.verdict != y.verdict) return x.verdict > y.verdict;
     const int wx = x.worst ? int(*x.worst) : -1, wy = y.worst ? int(*y.worst) : -1;
     if (wx != wy) return wx > wy;
     return x.host < y.host;
   });
+  std::vector<HostVerdict> sorted;
+  sorted.reserve(order.size());
+  for (const auto i : order) sorted.push_back(std::move(a.verdicts[i]));
+  a.verdicts = std::move(sorted);
   return a;
 }
 

@@ -99,7 +99,7 @@ class Assessor {
   // What the store keeps since schema 5: one aggregate per host (every key that resolves to it,
   // merged at ingest; `model_hint` the hint of the smallest such key), and candidates whose
   // host the store resolved. The host need not own a record.
-  void add_host_aggregate(const std::string& host, const KeyAggregate& k);
+  void add_host_aggregate(const std::string& host, KeyAggregate&& k);
   void add_candidate(const FindingRow& row, const std::string& host);
   Assessment finish();
   // Inventory + snapshot records merged (inventory first), plus hosts only findings name.
@@ -135,6 +135,7 @@ class Assessor {
   int resolve_index(const FindingRow& row);
   void fold(const KeyAggregate& k);
   void fold(int host, const KeyAggregate& k);
+  void fold(int host, KeyAggregate&& k);
   void add_candidate(int host, const FindingRow& row);
   std::string_view id_of(IdRef r) const { return std::string_view(ids_).substr(r.offset, r.size); }
   // Correlations, and for each candidate that is part of one, the correlation indices.
