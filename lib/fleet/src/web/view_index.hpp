@@ -29,12 +29,20 @@ class ViewIndex {
   std::string_view model_of(std::string_view host) const;
 
  private:
+  // One sorted array of every known host, viewing the view's own strings: at 10^5 hosts three
+  // ordered maps of copied names (verdict, record, position) were ~25 MB of every snapshot.
+  struct Entry {
+    std::string_view host;
+    const HostVerdict* verdict = nullptr;
+    const HostInfo* info = nullptr;
+    std::size_t position = 0;
+  };
+  const Entry* entry(std::string_view host) const;
+
   const FleetView& view_;
-  std::map<std::string, const HostVerdict*, std::less<>> verdicts_;
-  std::map<std::string, const HostInfo*, std::less<>> infos_;
+  std::vector<Entry> entries_;  // by host
   std::map<std::string, std::vector<const StoredFinding*>, std::less<>> findings_;
   std::vector<std::string> order_;
-  std::map<std::string, std::size_t, std::less<>> position_;
 };
 
 // Most severe first, then earliest, then id.
