@@ -83,15 +83,11 @@ AggregateStatements prepare_aggregates(db::Connection& c) {
   s.upsert_type = c.prepare(
       "INSERT INTO agg_types (attr, plane, type, n) VALUES ($1,$2,$3,$4)"
       " ON CONFLICT (attr, plane, type) DO UPDATE SET n = agg_types.n + excluded.n");
-  s.upsert_corr = c.prepare(
-      "INSERT INTO agg_corr (corr_hash, corr_kind, first_attr, multi, n) VALUES ($1,$2,$3,$4,$5)"
-      " ON CONFLICT (corr_hash) DO UPDATE SET n = agg_corr.n + excluded.n,"
-      " multi = CASE WHEN agg_corr.multi = 1 OR excluded.multi = 1 OR agg_corr.first_attr <> excluded.first_attr"
-      " THEN 1 ELSE 0 END");
   s.upsert_time = c.prepare(
       "INSERT INTO agg_time (bucket, severity, n) VALUES ($1,$2,$3)"
       " ON CONFLICT (bucket, severity) DO UPDATE SET n = agg_time.n + excluded.n");
   s.hosts = prepare_host_statements(c);
+  s.corr = prepare_corr_statements(c);
   return s;
 }
 
@@ -167,9 +163,7 @@ void AggregateDelta::add(const FindingRow& r, const AggregateKeys& k) {
   if (r.corr_kind != CorrKind::none) {
     auto& c = corr_[k.corr_hash];
     c.kind = int(r.corr_kind);
-    if (c.n == 0) c.first_attr = attr;
-    else if (c.first_attr != attr) c.multi = true;
-    ++c.n;
+    c.add(attr);
   }
   if (const auto t = r.first_seen ? r.first_seen : r.last_seen) {
     core::Micros b = *t / kHour * kHour;
@@ -240,9 +234,7 @@ void AggregateDelta::flush_postgres(db::Connection& c, const AggregateStatements
          " critical_type TEXT, critical_plane TEXT, critical_ids TEXT, high_ids TEXT, medium_ids TEXT)"
          " ON COMMIT DELETE ROWS");
   c.exec("CREATE TEMP TABLE IF NOT EXISTS sg_types (attr TEXT, plane TEXT, type TEXT, n BIGINT) ON COMMIT DELETE ROWS");
-  c.exec("CREATE TEMP TABLE IF NOT EXISTS sg_corr (corr_hash BIGINT, corr_kind INTEGER, first_attr TEXT,"
-         " multi INTEGER, n BIGINT) ON COMMIT DELETE ROWS");
-  c.exec("TRUNCATE sg_key_names, sg_keys, sg_types, sg_corr");
+  c.exec("TRUNCATE sg_key_names, sg_keys, sg_types");
   std::string data;
   std::vector<HostAggregate> hosts;
   if (!keys_.empty()) {
@@ -285,16 +277,7 @@ void AggregateDelta::flush_postgres(db::Connection& c, const AggregateStatements
     c.exec("INSERT INTO agg_types (attr, plane, type, n) SELECT attr, plane, type, n FROM sg_types"
            " ORDER BY attr, plane, type ON CONFLICT (attr, plane, type) DO UPDATE SET n = agg_types.n + excluded.n");
   }
-  if (!corr_.empty()) {
-    data.clear();
-    for (const auto& [k, v] : corr_)
-      copy_row(data, {std::to_string(k), std::to_string(v.kind), v.first_attr, v.multi ? "1" : "0", std::to_string(v.n)});
-    copy_all(c, "COPY sg_corr FROM STDIN", data);
-    c.exec("INSERT INTO agg_corr (corr_hash, corr_kind, first_attr, multi, n) SELECT corr_hash, corr_kind, first_attr,"
-           " multi, n FROM sg_corr ORDER BY corr_hash ON CONFLICT (corr_hash) DO UPDATE SET"
-           " n = agg_corr.n + excluded.n, multi = CASE WHEN agg_corr.multi = 1 OR excluded.multi = 1 OR"
-           " agg_corr.first_attr <> excluded.first_attr THEN 1 ELSE 0 END");
-  }
+  flush_corr(c, s.corr, corr_);
   for (const auto& [key, n] : time_) c.run(s.upsert_time, {std::to_string(key.first), std::to_string(key.second), std::to_string(n)});
   clear();
 }
@@ -317,11 +300,7 @@ void AggregateDelta::flush(db::Connection& c, const AggregateStatements& s) {
     const auto b = k.rfind('\0'), a = k.rfind('\0', b - 1);  // plane and type hold no NUL
     c.run(s.upsert_type, {k.substr(0, a), k.substr(a + 1, b - a - 1), k.substr(b + 1), std::to_string(e->second)});
   }
-  for (const auto* e : sorted(corr_)) {
-    const auto& v = e->second;
-    c.run(s.upsert_corr, {std::to_string(e->first), std::to_string(v.kind), v.first_attr, v.multi ? "1" : "0",
-                          std::to_string(v.n)});
-  }
+  flush_corr(c, s.corr, corr_);
   for (const auto& [key, n] : time_) c.run(s.upsert_time, {std::to_string(key.first), std::to_string(key.second), std::to_string(n)});
   clear();
 }

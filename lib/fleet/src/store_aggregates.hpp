@@ -12,6 +12,7 @@
 
 #include "assess.hpp"
 #include "db.hpp"
+#include "store_corr.hpp"
 #include "store_hosts.hpp"
 
 namespace sg::fleet {
@@ -25,8 +26,9 @@ constexpr core::Micros kHour = 3'600'000'000;
 inline constexpr const char* kWriterLock = "SELECT pg_advisory_xact_lock(7431018)";
 
 struct AggregateStatements {
-  int insert_key, select_key, update_key, upsert_type, upsert_corr, upsert_time;
+  int insert_key, select_key, update_key, upsert_type, upsert_time;
   HostStatements hosts;
+  CorrStatements corr;
 };
 AggregateStatements prepare_aggregates(db::Connection& c);
 
@@ -57,17 +59,11 @@ class AggregateDelta {
   // The per-host deltas of keys_ (before it is merged with the stored rows); PostgreSQL resolves
   // the owners of the keys in sg_key_names in one query.
   std::vector<HostAggregate> host_deltas(db::Connection& c, const AggregateStatements& s) const;
-  struct Corr {
-    int kind = 0;
-    std::string first_attr;
-    bool multi = false;
-    long long n = 0;
-  };
   // Hash maps while adding (a std::map walk per finding was most of the store thread's time at
   // 10^5 findings: tens of thousands of distinct correlation keys); sorted when flushed.
   std::unordered_map<std::string, KeyAggregate> keys_;
   std::unordered_map<std::string, long long> types_;  // attr NUL plane NUL type (NUL is refused in findings)
-  std::unordered_map<long long, Corr> corr_;          // by correlation_hash()
+  std::unordered_map<long long, CorrAggregate> corr_;  // by correlation_hash()
   std::map<std::pair<core::Micros, int>, long long> time_;  // hour, severity (few: an ordered map is fine)
   int select_keys_in_ = -1;  // PostgreSQL: prepared at the first flush
 };

@@ -12,6 +12,7 @@
 #include <stdexcept>
 
 #include "store_aggregates.hpp"
+#include "store_corr.hpp"
 #include "store_hosts.hpp"
 #include "supplyguard/core/time.hpp"
 
@@ -57,9 +58,10 @@ constexpr const char* kAggregates[] = {
     " attr TEXT NOT NULL, plane TEXT NOT NULL, type TEXT NOT NULL, n BIGINT NOT NULL, PRIMARY KEY (attr, plane, type))",
     // multi: the key was seen from more than one attribution key, so it may reach K >= 2 hosts.
     // Keyed by the hash: an 8-byte key instead of a destination or a JSON change description.
+    // attrs (version 5): the other attribution keys it was seen from (store_corr.hpp).
     "CREATE TABLE IF NOT EXISTS agg_corr ("
     " corr_hash BIGINT NOT NULL, corr_kind INTEGER NOT NULL, first_attr TEXT NOT NULL, multi INTEGER NOT NULL,"
-    " n BIGINT NOT NULL, PRIMARY KEY (corr_hash))",
+    " n BIGINT NOT NULL, attrs TEXT NOT NULL DEFAULT '', PRIMARY KEY (corr_hash))",
     "CREATE TABLE IF NOT EXISTS agg_time ("
     " bucket BIGINT NOT NULL, severity INTEGER NOT NULL, n BIGINT NOT NULL, PRIMARY KEY (bucket, severity))",
     "CREATE INDEX IF NOT EXISTS agg_corr_multi ON agg_corr (multi) WHERE multi = 1",
@@ -250,7 +252,11 @@ void prepare_schema(db::Connection& c, bool read_only) {
   else if (v < 3) migrate_findings(c, v);  // 1 or 2: one findings table with the bodies, in one transaction
   create_aggregates(c);
   if (v != 0 && v < 3) rebuild_aggregates(c);
-  else if (v == 3 || v == 4) rebuild_host_aggregates(c);  // agg_keys are current: only agg_hosts is new
+  else if (v == 3 || v == 4) {  // agg_keys are current: agg_hosts and agg_corr.attrs are new
+    c.exec("ALTER TABLE agg_corr ADD COLUMN attrs TEXT NOT NULL DEFAULT ''");
+    fill_corr_attrs(c);
+    rebuild_host_aggregates(c);
+  }
   c.exec("INSERT INTO store_meta (key, value) VALUES ('schema_version', '" + std::to_string(kSchemaVersion) +
          "') ON CONFLICT (key) DO UPDATE SET value = excluded.value");
   tx.commit();
@@ -281,6 +287,7 @@ void rebuild_aggregates(db::Connection& c) {
   for (const auto& [attr, k] : keys) insert_key_aggregate(c, s, k);
   keys.clear();
   rebuild_host_aggregates(c);
+  fill_corr_attrs(c);
 }
 
 }  // namespace sg::fleet

@@ -18,8 +18,10 @@ namespace sg::fleet {
 // 4: addresses indexed by (host, origin): an inventory replaces each host's address list with
 //    a DELETE by host, which scanned the whole table per host (3.3 s for 10^4 hosts, minutes
 //    for 10^5), and a host page lists the host's addresses the same way.
-// 5: agg_hosts, the aggregates per host that verdicts read (store_hosts.hpp); built from
-//    agg_keys and the address records when a version 3 or 4 store is opened for writing.
+// 5: agg_hosts, the aggregates per host that verdicts read (store_hosts.hpp), and
+//    agg_corr.attrs, the attribution keys a correlation key was seen from (store_corr.hpp);
+//    built from agg_keys, the address records and the multi keys' findings when a version 3 or
+//    4 store is opened for writing.
 inline constexpr int kSchemaVersion = 5;
 
 // PostgreSQL partitions `findings` by `day` = floor(coalesce(last_seen, first_seen) / 1 day);

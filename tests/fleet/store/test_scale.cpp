@@ -17,6 +17,7 @@
 #include "db.hpp"
 #include "fleet_test_util.hpp"
 #include "run.hpp"
+#include "store_corr.hpp"
 #include "store_schema.hpp"
 
 extern char** environ;
@@ -169,8 +170,75 @@ TEST_P(FleetScale, HostAggregatesFollowTheAddressRecords) {
   store->store(more);
   step("findings after the records");
   // Its two keys' hints: a:10.55.0.1 (Y) sorts before h:m1 (X).
-  for (const auto& v : store->assess().verdicts)
-    if (v.host == "m1") EXPECT_EQ(v.model, "Y");
+  for (const auto& v : store->assess().verdicts) {
+    if (v.host == "m1") {
+      EXPECT_EQ(v.model, "Y");
+    }
+  }
+}
+
+// agg_corr counts the attribution keys a correlation key was seen from, across transactions, up
+// to a cap; verdicts read members only for keys seen from at least K keys, and find exactly the
+// correlations of a full scan at K = 3, 4 and 18 (a saturated key is always read).
+TEST_P(FleetScale, CorrelationKeysCountTheirAttributionKeys) {
+  CorrAggregate a;
+  for (const char* attr : {"a:1", "a:2", "a:1", "a:3"}) a.add(attr);
+  EXPECT_EQ(a.keys(), 3u);
+  EXPECT_EQ(a.n, 4);
+  CorrAggregate b;
+  b.add("a:3");
+  b.add("a:4");
+  a.merge(b);
+  EXPECT_EQ(a.keys(), 4u);
+  CorrAggregate parsed;
+  parse_corr_attrs(a.attrs_text(), parsed);
+  EXPECT_EQ(parsed.others, a.others);
+  for (int i = 0; i < 40; ++i) a.add("h:x" + std::to_string(i));
+  EXPECT_TRUE(a.saturated);
+  EXPECT_EQ(a.keys(), kCorrAttrCap + 2);
+  EXPECT_TRUE(a.may_reach(1000));
+  parse_corr_attrs(a.attrs_text(), parsed);
+  EXPECT_TRUE(parsed.saturated);
+  EXPECT_FALSE(b.may_reach(3));
+  EXPECT_TRUE(b.may_reach(2));
+
+  auto o = options();
+  o.inventory = file("hosts.csv", inventory(40));  // even hosts are model B
+  ingest(url(), {}, o);
+  auto store = Store::open(url());
+  // 203.0.113.99 from three hosts of model B, one transaction each (and n0 twice); 203.0.113.98
+  // from two; 203.0.113.97 from twenty hosts of model B over two transactions (past the cap).
+  int i = 0;
+  auto batch = [&](std::vector<std::pair<int, const char*>> calls) {
+    IngestBatch b;
+    b.source = "b" + std::to_string(i) + ".jsonl";
+    for (const auto& [h, dst] : calls) {
+      auto f = test::egress("10.1.0." + std::to_string(h + 1), dst, Severity::high);
+      f.summary += " #" + std::to_string(i++);
+      b.findings.push_back(f);
+    }
+    store->store(b);
+  };
+  batch({{0, "203.0.113.99"}, {0, "203.0.113.98"}});
+  batch({{2, "203.0.113.99"}, {2, "203.0.113.98"}});
+  batch({{4, "203.0.113.99"}, {0, "203.0.113.99"}});
+  std::vector<std::pair<int, const char*>> many;
+  for (int h = 0; h < 40; h += 2) many.emplace_back(h, "203.0.113.97");
+  batch({many.begin(), many.begin() + 7});
+  batch({many.begin() + 7, many.end()});
+  for (std::size_t k : {3u, 4u, 18u}) {
+    SCOPED_TRACE("K = " + std::to_string(k));
+    auto s = Store::open(url(), {k});
+    const Assessment got = s->assess();
+    expect_same(got, s->load_view());
+    std::set<std::string> destinations;
+    for (const auto& c : got.correlations) {
+      if (c.type == "shared_destination") destinations.insert(c.fields.value("destination", ""));
+    }
+    std::set<std::string> want{"203.0.113.97"};
+    if (k == 3) want.insert("203.0.113.99");
+    EXPECT_EQ(destinations, want);
+  }
 }
 
 TEST_P(FleetScale, PagesAndHostFindingsByIndex) {
@@ -235,6 +303,7 @@ void load_v2_fixture(const std::string& backend, const std::string& url, int ver
     c = pg ? db::open_postgres(url) : db::open_sqlite(url.substr(7));
     if (version == 3) c->exec("DROP INDEX addresses_host");
     c->exec("DROP TABLE agg_hosts");
+    c->exec("ALTER TABLE agg_corr DROP COLUMN attrs");
     c->exec("UPDATE store_meta SET value = '" + std::to_string(version) + "' WHERE key = 'schema_version'");
   }
   if (version == 1) {  // what version 1 wrote: no store_meta, no aggregates, no attr column
