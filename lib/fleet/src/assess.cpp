@@ -151,6 +151,7 @@ std::string join_ids(const std::vector<std::string>& ids) { return join(ids, " "
 
 std::vector<std::string> split_ids(const std::string& text) {
   std::vector<std::string> out;
+  out.reserve(std::size_t(std::count(text.begin(), text.end(), ' ')) + 1);
   std::size_t start = 0;
   while (start < text.size()) {
     auto sp = text.find(' ', start);
@@ -471,7 +472,7 @@ Assessment Assessor::finish() {
 
   for (std::size_t h = 0; h < hosts_.size(); ++h) {
     auto& s = hosts_[h];
-    const KeyAggregate& g = s.agg;
+    KeyAggregate& g = s.agg;  // its id lists are moved into the verdict
     HostVerdict v;
     v.host = s.host;
     v.model = s.model.empty() ? "unknown" : s.model;
@@ -487,13 +488,21 @@ Assessment Assessor::finish() {
     // Views into storage that outlives the loop body (the host's aggregate, the id arena,
     // corr_ids): no copy of an id but the one in `reasons`.
     std::unordered_set<std::string_view> seen;
+    // Without correlations the ids come from sorted lists of distinct findings (an id is a hash
+    // of content, severity included): nothing to deduplicate, and the lists can be moved.
+    const bool dedupe = !correlated_ids.empty();
     auto reason = [&](std::string_view id) {
-      if (seen.emplace(id).second) reasons.emplace_back(id);
+      if (!dedupe || seen.emplace(id).second) reasons.emplace_back(id);
+    };
+    auto take = [&](std::vector<std::string>& ids) {
+      if (!dedupe && reasons.empty()) reasons = std::move(ids);
+      else
+        for (const auto& id : ids) reason(id);
     };
     bool cut = false;  // a reason list was capped at kReasonCap
     if (g.critical) {
-      for (const auto& id : g.critical_ids) reason(id);
       cut |= g.critical > g.critical_ids.size();
+      take(g.critical_ids);
       why.push_back("critical " + g.critical_type + " (" + std::string(core::to_string(g.critical_plane)) + ")");
       if (g.critical > 1) why.back() += " and " + std::to_string(g.critical - 1) + " more critical";
     }
@@ -515,17 +524,17 @@ Assessment Assessor::finish() {
       std::vector<std::string> planes;
       for (auto p : {core::Plane::attest, core::Plane::hunt, core::Plane::inspect, core::Plane::fleet})
         if (g.high_planes & (1u << unsigned(p))) planes.emplace_back(core::to_string(p));
-      for (const auto& id : g.high_ids) reason(id);
       cut |= g.high > g.high_ids.size();
+      take(g.high_ids);
       why.push_back("high findings on " + std::to_string(planes.size()) + " planes (" + join(planes, ", ") + ")");
     }
     if (!reasons.empty()) {
       v.verdict = Verdict::compromised;
     } else if (g.high + g.medium > 0) {
       v.verdict = Verdict::suspect;
-      for (const auto& id : g.high_ids) reason(id);
-      for (const auto& id : g.medium_ids) reason(id);
       cut |= g.high > g.high_ids.size() || g.medium > g.medium_ids.size();
+      take(g.high_ids);
+      take(g.medium_ids);
       std::vector<std::string> parts;
       if (g.high) parts.push_back(std::to_string(g.high) + " high");
       if (g.medium) parts.push_back(std::to_string(g.medium) + " medium");
