@@ -257,6 +257,12 @@ void prepare_schema(db::Connection& c, bool read_only) {
     fill_corr_attrs(c);
     rebuild_host_aggregates(c);
   }
+  // Version 5 reads host records only: a host that only an address record names gets an empty
+  // snapshot record, as an ingest writes one with every address record (the same host, model
+  // "unknown", no batch, to the verdict and the dashboard).
+  if (v != 0 && v < 5)
+    c.exec("INSERT INTO hosts (host, origin, model, batch) SELECT DISTINCT a.host, 'snapshot', '', '' FROM addresses a"
+           " WHERE NOT EXISTS (SELECT 1 FROM hosts h WHERE h.host = a.host)");
   c.exec("INSERT INTO store_meta (key, value) VALUES ('schema_version', '" + std::to_string(kSchemaVersion) +
          "') ON CONFLICT (key) DO UPDATE SET value = excluded.value");
   tx.commit();
