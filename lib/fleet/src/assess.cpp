@@ -78,16 +78,6 @@ std::string attribution_key(const FindingRow& r) {
   return "u:";
 }
 
-namespace {
-// Keeps `ids` the kReasonCap smallest, sorted.
-void insert_capped(std::vector<std::string>& ids, const std::string& id) {
-  if (ids.size() >= kReasonCap && !(id < ids.back())) return;
-  auto it = std::lower_bound(ids.begin(), ids.end(), id);
-  if (it != ids.end() && *it == id) return;
-  ids.insert(it, id);
-  if (ids.size() > kReasonCap) ids.pop_back();
-}
-}  // namespace
 
 void KeyAggregate::add(const FindingRow& r) {
   ++findings;
@@ -108,15 +98,15 @@ void KeyAggregate::add(const FindingRow& r) {
         critical_type = r.type;
         critical_plane = r.plane;
       }
-      insert_capped(critical_ids, r.id);
+      critical_ids.insert_sorted(r.id, kReasonCap);
       break;
     case core::Severity::high:
       ++high;
-      insert_capped(high_ids, r.id);
+      high_ids.insert_sorted(r.id, kReasonCap);
       break;
     case core::Severity::medium:
       ++medium;
-      insert_capped(medium_ids, r.id);
+      medium_ids.insert_sorted(r.id, kReasonCap);
       break;
     default:
       break;
@@ -142,24 +132,9 @@ void KeyAggregate::merge(const KeyAggregate& o) {
   critical += o.critical;
   high += o.high;
   medium += o.medium;
-  for (const auto& id : o.critical_ids) insert_capped(critical_ids, id);
-  for (const auto& id : o.high_ids) insert_capped(high_ids, id);
-  for (const auto& id : o.medium_ids) insert_capped(medium_ids, id);
-}
-
-std::string join_ids(const std::vector<std::string>& ids) { return join(ids, " "); }
-
-std::vector<std::string> split_ids(const std::string& text) {
-  std::vector<std::string> out;
-  out.reserve(std::size_t(std::count(text.begin(), text.end(), ' ')) + 1);
-  std::size_t start = 0;
-  while (start < text.size()) {
-    auto sp = text.find(' ', start);
-    if (sp == std::string::npos) sp = text.size();
-    if (sp > start) out.push_back(text.substr(start, sp - start));
-    start = sp + 1;
-  }
-  return out;
+  for (const auto id : o.critical_ids) critical_ids.insert_sorted(id, kReasonCap);
+  for (const auto id : o.high_ids) high_ids.insert_sorted(id, kReasonCap);
+  for (const auto id : o.medium_ids) medium_ids.insert_sorted(id, kReasonCap);
 }
 
 Assessor::Assessor(const std::vector<HostRecord>& hosts, const std::vector<AddressRecord>& addresses,
@@ -255,8 +230,8 @@ void Assessor::fold(int host, KeyAggregate&& k) {
     if (!s.model_from_record && s.model.empty() && !k.model_hint.empty()) s.model = k.model_hint;
     s.agg = std::move(k);
     if (s.agg.critical) {
-      std::vector<std::string>().swap(s.agg.high_ids);
-      std::vector<std::string>().swap(s.agg.medium_ids);
+      s.agg.high_ids = IdList();
+      s.agg.medium_ids = IdList();
     }
     return;
   }
@@ -271,8 +246,8 @@ void Assessor::fold(int host, const KeyAggregate& k) {
   // never lists its high or medium ids, so they are not kept (at 10^5 hosts they were most of the
   // ids held; counts stay exact).
   if (s.agg.critical) {
-    std::vector<std::string>().swap(s.agg.high_ids);
-    std::vector<std::string>().swap(s.agg.medium_ids);
+    s.agg.high_ids = IdList();
+    s.agg.medium_ids = IdList();
   }
 }
 
@@ -484,7 +459,8 @@ Assessment Assessor::finish() {
       const auto &cx = candidates_[std::size_t(x)], &cy = candidates_[std::size_t(y)];
       return cx.severity != cy.severity ? cx.severity > cy.severity : id_of(cx.id) < id_of(cy.id);
     });
-    std::vector<std::string> reasons, why;
+    IdList reasons;
+    std::vector<std::string> why;
     // Views into storage that outlives the loop body (the host's aggregate, the id arena,
     // corr_ids): no copy of an id but the one in `reasons`.
     std::unordered_set<std::string_view> seen;
@@ -492,12 +468,12 @@ Assessment Assessor::finish() {
     // of content, severity included): nothing to deduplicate, and the lists can be moved.
     const bool dedupe = !correlated_ids.empty();
     auto reason = [&](std::string_view id) {
-      if (!dedupe || seen.emplace(id).second) reasons.emplace_back(id);
+      if (!dedupe || seen.emplace(id).second) reasons.push_back(id);
     };
-    auto take = [&](std::vector<std::string>& ids) {
+    auto take = [&](IdList& ids) {
       if (!dedupe && reasons.empty()) reasons = std::move(ids);
       else
-        for (const auto& id : ids) reason(id);
+        for (const auto id : ids) reason(id);
     };
     bool cut = false;  // a reason list was capped at kReasonCap
     if (g.critical) {

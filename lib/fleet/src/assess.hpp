@@ -69,14 +69,11 @@ struct KeyAggregate {
   std::string latest_id;
   std::string critical_type;             // type and plane of the smallest-id critical finding
   core::Plane critical_plane = core::Plane::hunt;
-  std::vector<std::string> critical_ids, high_ids, medium_ids;  // smallest kReasonCap, sorted
+  IdList critical_ids, high_ids, medium_ids;  // smallest kReasonCap, sorted
 
   void add(const FindingRow& r);
   void merge(const KeyAggregate& o);     // o came later (its model hint loses)
 };
-// Space-separated id lists, as the store keeps them.
-std::string join_ids(const std::vector<std::string>& ids);
-std::vector<std::string> split_ids(const std::string& text);
 
 inline constexpr const char* kUnattributed = "unattributed";  // no host, no address
 inline constexpr const char* kFleetHost = "fleet";  // StoredFinding.host of correlations

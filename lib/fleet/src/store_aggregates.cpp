@@ -28,9 +28,9 @@ std::vector<db::Value> key_params(const KeyAggregate& k) {
           k.latest_id,
           k.critical_type,
           std::string(core::to_string(k.critical_plane)),
-          join_ids(k.critical_ids),
-          join_ids(k.high_ids),
-          join_ids(k.medium_ids)};
+          k.critical_ids.text(),
+          k.high_ids.text(),
+          k.medium_ids.text()};
 }
 
 void copy_field(std::string& out, const db::Value& v) {
@@ -139,9 +139,9 @@ KeyAggregate key_aggregate_from_row(const db::Row& full, std::size_t first) {
   k.latest_id = text(9);
   k.critical_type = text(10);
   k.critical_plane = core::parse_plane(text(11)).value_or(core::Plane::hunt);
-  k.critical_ids = split_ids(text(12));
-  k.high_ids = split_ids(text(13));
-  k.medium_ids = split_ids(text(14));
+  k.critical_ids = IdList::from_text(text(12));
+  k.high_ids = IdList::from_text(text(13));
+  k.medium_ids = IdList::from_text(text(14));
   return k;
 }
 

@@ -35,9 +35,33 @@ const HostVerdict& verdict_of(const Assessment& a, const std::string& host) {
   return *it;
 }
 
-bool has(const std::vector<std::string>& v, const std::string& x) { return std::find(v.begin(), v.end(), x) != v.end(); }
+bool has(const IdList& v, const std::string& x) { return v.contains(x); }
 
 }  // namespace
+
+// IdList: the packed id lists of aggregates and verdicts.
+TEST(FleetIdList, SortedCappedInsertIterationTextAndJson) {
+  IdList ids;
+  for (const char* id : {"c", "a", "e", "b", "a", "d"}) ids.insert_sorted(id, 3);
+  EXPECT_EQ(ids.text(), "a b c");  // the three smallest, no repeat
+  EXPECT_FALSE(ids.insert_sorted("z", 3));  // larger than all of a full list
+  EXPECT_TRUE(ids.insert_sorted("0", 3));
+  EXPECT_EQ(ids, (std::vector<std::string>{"0", "a", "b"}));
+  EXPECT_EQ(ids.size(), 3u);
+  EXPECT_EQ(ids.front(), "0");
+  EXPECT_TRUE(ids.contains("a"));
+  EXPECT_FALSE(ids.contains("c"));
+  const IdList parsed = IdList::from_text("  x  y z ");
+  EXPECT_EQ(parsed.text(), "x y z");
+  EXPECT_EQ(parsed.size(), 3u);
+  std::vector<std::string> seen;
+  for (const auto id : parsed) seen.emplace_back(id);
+  EXPECT_EQ(seen, (std::vector<std::string>{"x", "y", "z"}));
+  EXPECT_EQ(core::Json(parsed).dump(), R"(["x","y","z"])");
+  EXPECT_EQ(core::Json(IdList()).dump(), "[]");
+  EXPECT_TRUE(IdList::from_text("   ").empty());
+  EXPECT_EQ(IdList::from_text("").begin(), IdList::from_text("").end());
+}
 
 TEST(FleetVerdict, SeverityRules) {
   Fleet f;

@@ -79,7 +79,7 @@ std::string host_page(const ViewIndex& index, const std::string& host, std::opti
   if (v && !v->why.empty()) out += "<p id=\"host-why\">" + html(v->why) + "</p>\n";
   if (v && !v->reasons.empty()) {
     out += "<p class=\"meta\">reasons:";
-    for (const auto& r : v->reasons) out += " <code>" + html(r) + "</code>";
+    for (const auto r : v->reasons) out += " <code>" + html(r) + "</code>";
     out += "</p>\n";
   }
   const auto& findings = index.findings_of(host);

@@ -6,6 +6,9 @@
 // report/dashboard. The renderers only ever see a FleetView, never the database.
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
+#include <iosfwd>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -35,6 +38,62 @@ struct StoredFinding {
 enum class Verdict { clean, suspect, compromised };
 std::string_view to_string(Verdict v);
 
+// Finding ids packed in one string, space-separated: a verdict's reasons, an aggregate's id
+// lists (stored the same way). At 10^5 hosts a vector of strings cost ~64 B and an allocation per
+// 16-character id (one byte past the small-string limit); this holds 17 B per id.
+class IdList {
+ public:
+  IdList() = default;
+  IdList(std::initializer_list<std::string_view> ids);
+  IdList(const std::vector<std::string>& ids);  // NOLINT: implicit, a list of ids is one
+  static IdList from_text(std::string_view text);  // "id id ..." as stored; extra spaces dropped
+
+  void push_back(std::string_view id);  // an id holds no space (finding ids are hex)
+  // Keeps the list sorted, without repeats, at most `cap` ids (the smallest): true if it changed.
+  bool insert_sorted(std::string_view id, std::size_t cap);
+  void clear() { text_.clear(), n_ = 0; }
+  bool empty() const { return n_ == 0; }
+  std::size_t size() const { return n_; }
+  std::string_view front() const;
+  bool contains(std::string_view id) const;
+  const std::string& text() const { return text_; }
+  std::vector<std::string> to_vector() const;
+
+  class const_iterator {
+   public:
+    using iterator_category = std::forward_iterator_tag;
+    using value_type = std::string_view;
+    using difference_type = std::ptrdiff_t;
+    using pointer = const std::string_view*;
+    using reference = std::string_view;
+    const_iterator() = default;
+    const_iterator(const std::string* text, std::size_t at) : text_(text), at_(at) {}
+    std::string_view operator*() const;
+    const_iterator& operator++();
+    const_iterator operator++(int) {
+      auto old = *this;
+      ++*this;
+      return old;
+    }
+    bool operator==(const const_iterator& o) const { return at_ == o.at_; }
+
+   private:
+    const std::string* text_ = nullptr;
+    std::size_t at_ = 0;
+  };
+  const_iterator begin() const { return {&text_, 0}; }
+  const_iterator end() const { return {&text_, text_.size() + (text_.empty() ? 0 : 1)}; }
+
+  friend bool operator==(const IdList& a, const IdList& b) { return a.text_ == b.text_; }
+  friend bool operator==(const IdList& a, const std::vector<std::string>& b) { return a.to_vector() == b; }
+
+ private:
+  std::string text_;
+  std::size_t n_ = 0;
+};
+void to_json(core::Json& j, const IdList& ids);  // an array of strings
+std::ostream& operator<<(std::ostream& out, const IdList& ids);
+
 struct HostVerdict {
   std::string host;
   std::string model;
@@ -42,7 +101,7 @@ struct HostVerdict {
   Verdict verdict = Verdict::clean;
   std::optional<core::Severity> worst;   // most severe finding on the host
   std::size_t findings = 0;              // how many findings the host has
-  std::vector<std::string> reasons;      // ids of the findings (incl. correlations) behind the verdict
+  IdList reasons;                        // ids of the findings (incl. correlations) behind the verdict
   std::string why;                       // one human sentence
 };
 
