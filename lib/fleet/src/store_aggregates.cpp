@@ -117,7 +117,7 @@ const char* const kAggKeyColumns =
     "attr, findings, worst, medium, high, critical, high_planes, model_hint, latest, latest_id, critical_type,"
     " critical_plane, critical_ids, high_ids, medium_ids";
 
-KeyAggregate key_aggregate_from_row(const db::Row& full, std::size_t first) {
+KeyAggregate key_aggregate_from_row(const db::Row& full, std::size_t first, const std::string& name) {
   static const std::string empty;
   struct Shifted {  // row[i] is full[first + i]
     const db::Row& r;
@@ -125,11 +125,26 @@ KeyAggregate key_aggregate_from_row(const db::Row& full, std::size_t first) {
     const db::Value& operator[](std::size_t i) const { return r[first + i]; }
   } row{full, first};
   auto text = [&](std::size_t i) -> const std::string& { return row[i] ? *row[i] : empty; };
-  auto num = [&](std::size_t i) { return std::strtoull(text(i).c_str(), nullptr, 10); };
+  // Counts and the worst severity are what verdicts are made of: a row edited by hand into
+  // something else is an error naming the row, as a corrupt finding body is, never a verdict
+  // built on a wrapped-around count.
+  auto bad = [&](std::size_t i, const char* what) {
+    return std::runtime_error("store: aggregate row \"" + (name.empty() ? text(0) : name) + "\" is corrupt: " + what +
+                              " \"" + text(i) + "\"");
+  };
+  auto num = [&](std::size_t i) {
+    const std::string& t = text(i);
+    if (t.empty() || t.size() > 19 || t.find_first_not_of("0123456789") != std::string::npos) throw bad(i, "count");
+    return std::strtoull(t.c_str(), nullptr, 10);
+  };
   KeyAggregate k;
   k.key = text(0);
   k.findings = num(1);
-  if (row[2]) k.worst = core::Severity(std::clamp(std::atoi(row[2]->c_str()), 0, int(core::Severity::critical)));
+  if (row[2]) {
+    const std::string& w = *row[2];
+    if (w.size() != 1 || w[0] < '0' || w[0] > '0' + int(core::Severity::critical)) throw bad(2, "severity");
+    k.worst = core::Severity(w[0] - '0');
+  }
   k.medium = num(3);
   k.high = num(4);
   k.critical = num(5);

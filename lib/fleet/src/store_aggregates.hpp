@@ -81,7 +81,8 @@ void light_row(const db::Row& row, FindingRow& r);
 // agg_keys row <-> KeyAggregate (columns in kAggKeyColumns order). agg_hosts rows hold the same
 // columns after two of their own: from_row reads them from `first` on.
 extern const char* const kAggKeyColumns;
-KeyAggregate key_aggregate_from_row(const db::Row& row, std::size_t first = 0);
+// A count or severity that is not one throws std::runtime_error naming the row (`name`, else the key).
+KeyAggregate key_aggregate_from_row(const db::Row& row, std::size_t first = 0, const std::string& name = "");
 std::vector<db::Value> key_params(const KeyAggregate& k);  // kAggKeyColumns, k.key first
 // Inserts a key's aggregate, or merges it into the stored one (row locked on PostgreSQL).
 void insert_key_aggregate(db::Connection& c, const AggregateStatements& s, const KeyAggregate& k);

@@ -53,7 +53,7 @@ void HostAggregate::merge(const KeyAggregate& k, const std::string& attr) {
 HostAggregate host_aggregate_from_row(const db::Row& row) {
   HostAggregate h;
   h.host = row[0].value_or("");
-  h.agg = key_aggregate_from_row(row, 1);
+  h.agg = key_aggregate_from_row(row, 1, h.host);
   h.hint_attr = std::move(h.agg.key);
   h.agg.key.clear();
   return h;

@@ -241,6 +241,31 @@ TEST_P(FleetScale, CorrelationKeysCountTheirAttributionKeys) {
   }
 }
 
+// A host aggregate edited by hand into a negative count or an unknown severity is an error
+// naming the row, not a verdict built on it.
+TEST_P(FleetScale, CorruptAggregateRowIsAnErrorNotAVerdict) {
+  auto store = Store::open(url());
+  IngestBatch b;
+  b.source = "a.jsonl";
+  b.findings = {test::egress("10.1.0.1", "203.0.113.9", Severity::high)};
+  store->store(b);
+  EXPECT_EQ(store->assess().verdicts.size(), 1u);
+  for (const char* edit : {"UPDATE agg_hosts SET findings = -5", "UPDATE agg_hosts SET worst = 9"}) {
+    SCOPED_TRACE(edit);
+    {
+      auto c = GetParam() == "postgresql" ? db::open_postgres(url()) : db::open_sqlite(url().substr(7));
+      c->exec("UPDATE agg_hosts SET findings = 1, worst = 3");
+      c->exec(edit);
+    }
+    try {
+      Store::open(url())->assess();
+      ADD_FAILURE() << "a corrupt aggregate row was read";
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find("aggregate row \"10.1.0.1\" is corrupt"), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST_P(FleetScale, PagesAndHostFindingsByIndex) {
   auto o = options();
   o.inventory = file("hosts.csv", inventory(10));
