@@ -137,6 +137,12 @@ void KeyAggregate::merge(const KeyAggregate& o) {
   for (const auto id : o.medium_ids) medium_ids.insert_sorted(id, kReasonCap);
 }
 
+void KeyAggregate::drop_ids_below_critical() {
+  if (!critical) return;
+  high_ids = IdList();
+  medium_ids = IdList();
+}
+
 Assessor::Assessor(const std::vector<HostRecord>& hosts, const std::vector<AddressRecord>& addresses,
                    ViewOptions options)
     : options_(options) {
@@ -224,31 +230,19 @@ void Assessor::fold(const KeyAggregate& k) { fold(host_index(resolve_key(k.key))
 void Assessor::add_host_aggregate(const std::string& host, KeyAggregate&& k) { fold(host_index(host), std::move(k)); }
 
 void Assessor::fold(int host, KeyAggregate&& k) {
-  // The host's first aggregate (one row a host in agg_hosts): taken over, not merged id by id.
-  if (hosts_[std::size_t(host)].agg.findings == 0 && hosts_[std::size_t(host)].agg.key.empty()) {
-    auto& s = hosts_[std::size_t(host)];
-    if (!s.model_from_record && s.model.empty() && !k.model_hint.empty()) s.model = k.model_hint;
-    s.agg = std::move(k);
-    if (s.agg.critical) {
-      s.agg.high_ids = IdList();
-      s.agg.medium_ids = IdList();
-    }
-    return;
-  }
-  fold(host, static_cast<const KeyAggregate&>(k));
+  auto& s = hosts_[std::size_t(host)];
+  // The host's first aggregate (one row a host in agg_hosts) is taken over, not merged id by id.
+  if (s.agg.findings != 0 || !s.agg.key.empty()) return fold(host, static_cast<const KeyAggregate&>(k));
+  if (!s.model_from_record && s.model.empty()) s.model = k.model_hint;
+  s.agg = std::move(k);
+  s.agg.drop_ids_below_critical();
 }
 
 void Assessor::fold(int host, const KeyAggregate& k) {
   auto& s = hosts_[std::size_t(host)];
   if (!s.model_from_record && s.model.empty() && !k.model_hint.empty()) s.model = k.model_hint;
   s.agg.merge(k);
-  // A host with a critical finding is named by its critical ids (and its correlations): finish()
-  // never lists its high or medium ids, so they are not kept (at 10^5 hosts they were most of the
-  // ids held; counts stay exact).
-  if (s.agg.critical) {
-    s.agg.high_ids = IdList();
-    s.agg.medium_ids = IdList();
-  }
+  s.agg.drop_ids_below_critical();
 }
 
 void Assessor::add_candidate(const FindingRow& row) {

@@ -117,16 +117,14 @@ class SqlStore final : public Store {
     // PostgreSQL: every key in one array parameter, planned once (an IN list of 256 parameters
     // was planned over every day partition per batch: ~100 ms each at 10^7 findings).
     select_members_ = c_->prepare(std::string("SELECT ") + kLightColumns +
-                                  ", (SELECT a.host FROM addresses a WHERE a.address = findings.address"
-                                  " ORDER BY CASE a.origin WHEN 'inventory' THEN 0 ELSE 1 END LIMIT 1)"
+                                  ", (SELECT a.host FROM addresses a WHERE a.address = findings.address" +
+                                  kOwnerOrder + ")"
                                   " FROM findings WHERE corr_hash " +
                                   (pg_ ? std::string("= ANY($1::bigint[])") : "IN (" + in + ")") +
                                   " AND corr_kind > 0 ORDER BY id");
     select_count_ = c_->prepare("SELECT coalesce(sum(findings), 0) FROM agg_keys");
     select_generation_ = c_->prepare("SELECT count(*), coalesce(max(ingested_at), '') FROM ingested_files");
-    select_owner_ = c_->prepare(
-        "SELECT host FROM addresses WHERE address = $1 ORDER BY CASE origin WHEN 'inventory' THEN 0 ELSE 1 END"
-        " LIMIT 1");
+    select_owner_ = c_->prepare(std::string("SELECT host FROM addresses WHERE address = $1") + kOwnerOrder);
     select_time_ = c_->prepare("SELECT bucket, severity, n FROM agg_time ORDER BY bucket, severity");
     select_owned_ = c_->prepare("SELECT address FROM addresses WHERE host = $1");
     if (!read_only) aggs_ = prepare_aggregates(*c_);

@@ -9,7 +9,6 @@
 namespace sg::fleet {
 namespace {
 
-constexpr const char* kOwnerOrder = " ORDER BY CASE origin WHEN 'inventory' THEN 0 ELSE 1 END LIMIT 1";
 
 std::vector<db::Value> host_params(const HostAggregate& h) {
   std::vector<db::Value> p = key_params(h.agg);
@@ -43,10 +42,7 @@ void HostAggregate::merge(const KeyAggregate& k, const std::string& attr) {
     agg.model_hint = k.model_hint;
     hint_attr = attr;
   }
-  if (agg.critical) {
-    agg.high_ids.clear();
-    agg.medium_ids.clear();
-  }
+  agg.drop_ids_below_critical();
   agg.key.clear();
 }
 

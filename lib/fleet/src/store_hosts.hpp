@@ -33,6 +33,9 @@ struct HostAggregate {
 extern const char* const kAggHostColumns;
 HostAggregate host_aggregate_from_row(const db::Row& row);
 
+// Appended to a query of `addresses` by address: the owner an inventory names before a snapshot's.
+inline constexpr const char* kOwnerOrder = " ORDER BY CASE origin WHEN 'inventory' THEN 0 ELSE 1 END LIMIT 1";
+
 struct HostStatements {
   int select_owner, select_owned, select_key, select_host, delete_host, insert_host;
   int select_hosts_in = -1, select_owners_in = -1;  // PostgreSQL: by the temp tables sg_host_names, sg_key_names
